@@ -1,0 +1,72 @@
+"""The one permission policy: roles on units, covering their subtrees.
+
+Views, API routes, file views and exports ask this module; none hand-rolls its own check. Scope is a set of
+materialised unit paths; a record is in scope when its unit's path starts with one of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+
+from learningcity.territory.models import Unit
+
+from .models import Role, RoleAssignment, User
+
+# The roles that read personal details (birth date, ethnicity) of the people in their scope:
+# the levels that recognise and report by age band and ethnicity.
+SENSITIVE_DATA_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.PROVINCE_COORDINATOR})
+# Who may register a citizen on their behalf, and create hamlets.
+ENROLMENT_ROLES = frozenset({Role.HAMLET_HEAD, Role.COMMUNE_OFFICER})
+CAMPAIGN_ROLES = frozenset({Role.PROVINCE_COORDINATOR})
+# A review stage named in a framework's review_chain is acted on by this role.
+STAGE_ROLES = {
+    "hamlet": Role.HAMLET_HEAD,
+    "commune": Role.COMMUNE_OFFICER,
+    "province": Role.PROVINCE_COORDINATOR,
+}
+OFFICER_ROLES = frozenset({Role.HAMLET_HEAD, Role.COMMUNE_OFFICER, Role.PROVINCE_COORDINATOR})
+
+
+def roles_of(user: User) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    return set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+
+
+def scope_paths(user: User, roles: Iterable[str]) -> list[str]:
+    """Paths of the units on which `user` holds any of `roles` (superusers: the whole tree)."""
+    if not user.is_authenticated:
+        return []
+    if user.is_superuser:
+        return ["/"]
+    return list(
+        RoleAssignment.objects.filter(user=user, role__in=list(roles), unit__isnull=False).values_list(
+            "unit__path", flat=True
+        )
+    )
+
+
+def covers(user: User, roles: Iterable[str], unit: Unit) -> bool:
+    """Whether `user` holds one of `roles` on `unit` or on a unit above it."""
+    return any(unit.path.startswith(path) for path in scope_paths(user, roles))
+
+
+def scope_q(user: User, roles: Iterable[str], unit_field: str) -> Q:
+    """A filter keeping rows whose `unit_field` lies in the user's scope; matches nothing when out of scope."""
+    paths = scope_paths(user, roles)
+    if not paths:
+        return Q(pk__in=[])
+    q = Q()
+    for path in paths:
+        q |= Q(**{f"{unit_field}__path__startswith": path})
+    return q
+
+
+def scoped(queryset: QuerySet, user: User, roles: Iterable[str], unit_field: str = "unit") -> QuerySet:
+    return queryset.filter(scope_q(user, roles, unit_field))
+
+
+def is_officer(user: User) -> bool:
+    return user.is_authenticated and (user.is_superuser or bool(roles_of(user) & OFFICER_ROLES))

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RecognitionConfig(AppConfig):
+    name = "learningcity.recognition"
+    verbose_name = "Recognition"

@@ -1,0 +1,79 @@
+"""Reads of recognition data, always scoped to what the reader's role and unit allow."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from learningcity.accounts import policy
+from learningcity.accounts.models import User
+from learningcity.text import fold
+
+from .models import Assessment, Campaign, Certificate, Evidence, Person, Status
+
+# Officers read the people and assessments of their subtree; a citizen reads their own.
+READER_ROLES = policy.OFFICER_ROLES
+
+
+def people_visible(user: User) -> QuerySet[Person]:
+    own = Q(user=user) if user.is_authenticated else Q(pk__in=[])
+    return Person.objects.filter(policy.scope_q(user, READER_ROLES, "unit") | own).select_related("unit")
+
+
+def people_search(user: User, query: str) -> QuerySet[Person]:
+    people = people_visible(user)
+    if query.strip():
+        people = people.filter(name_folded__contains=fold(query))
+    return people
+
+
+def assessments_visible(user: User) -> QuerySet[Assessment]:
+    own = Q(person__user=user) if user.is_authenticated else Q(pk__in=[])
+    return Assessment.objects.filter(policy.scope_q(user, READER_ROLES, "unit") | own).select_related(
+        "person", "unit", "campaign", "framework_version"
+    )
+
+
+def assessments_due(user: User) -> QuerySet[Assessment]:
+    """Submitted assessments waiting at a stage this user reviews, within the scope of that role."""
+    q = Q(pk__in=[])
+    for stage, role in policy.STAGE_ROLES.items():
+        q |= Q(review_stage=stage) & policy.scope_q(user, [role], "unit")
+    return (
+        Assessment.objects.filter(Q(status=Status.SUBMITTED) & q)
+        .select_related("person", "unit", "campaign", "framework_version")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def evidence_visible(user: User) -> QuerySet[Evidence]:
+    return Evidence.objects.filter(assessment__in=assessments_visible(user).values("pk"))
+
+
+def campaigns_visible(user: User) -> QuerySet[Campaign]:
+    """Campaigns whose territory contains or lies within the user's units (a citizen sees their own campaigns)."""
+    if not user.is_authenticated:
+        return Campaign.objects.none()
+    if user.is_superuser:
+        return Campaign.objects.all()
+    paths = policy.scope_paths(user, [*READER_ROLES, "citizen"])
+    q = Q(pk__in=[])
+    for path in paths:
+        ancestors = [part for part in path.strip("/").split("/") if part]
+        q |= Q(territory__path__startswith=path) | Q(territory_id__in=[int(a) for a in ancestors])
+    return Campaign.objects.filter(q).select_related("territory").prefetch_related("frameworks")
+
+
+def certificate_public(code: str) -> Certificate | None:
+    """The public check: a certificate by its code, with only the snapshot fields to show."""
+    return (
+        Certificate.objects.filter(code=code.strip().upper(), revoked_at__isnull=True)
+        .only("code", "holder_name", "unit_name", "title_vi", "title_en", "year", "issued_at")
+        .first()
+    )
+
+
+def person_can_see_sensitive(user: User, person: Person) -> bool:
+    """Birth dates and ethnicity: the person themself, or roles that need them (policy.SENSITIVE_DATA_ROLES)."""
+    return (person.user_id is not None and person.user_id == user.pk) or policy.covers(
+        user, policy.SENSITIVE_DATA_ROLES, person.unit
+    )

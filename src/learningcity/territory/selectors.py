@@ -1,0 +1,36 @@
+"""Reads of the territory."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from learningcity.text import fold
+
+from .models import Era, Level, Unit, UnitConversion
+
+
+def unit_flag(unit: Unit, flag: str) -> bool:
+    """A flag set on the unit or on any unit above it (a flagged commune covers its hamlets)."""
+    holders = Unit.objects.filter(pk__in=unit.ancestor_ids).values_list("flags", flat=True)
+    return any(bool((flags or {}).get(flag)) for flags in holders)
+
+
+def unit_subtree(unit: Unit) -> QuerySet[Unit]:
+    return Unit.objects.filter(path__startswith=unit.path)
+
+
+def unit_restate_current(unit: Unit) -> list[tuple[Unit, bool]]:
+    """Today's commune(s) a record made on `unit` belongs to, each with whether it is only partly the old one.
+
+    A current unit (or a hamlet below one) restates to itself.
+    """
+    if unit.era == Era.CURRENT:
+        return [(unit, False)]
+    if unit.level != Level.COMMUNE:
+        raise ValueError("Only communes restate through the old→new table; restate their communes instead.")
+    rows = UnitConversion.objects.filter(old_unit=unit).select_related("new_unit")
+    return [(row.new_unit, row.is_partly_merged) for row in rows]
+
+
+def units_search(query: str, *, era: str = Era.CURRENT, limit: int = 20) -> QuerySet[Unit]:
+    return Unit.objects.filter(era=era, name_folded__contains=fold(query))[:limit]

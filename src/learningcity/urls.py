@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from learningcity.api.routers import api
+from learningcity.recognition import views as recognition_views
+
+urlpatterns = [
+    path("", recognition_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("accounts/", include("learningcity.accounts.urls")),
+    path("certificates/", include("learningcity.recognition.certificate_urls")),
+    path("", include("learningcity.recognition.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
