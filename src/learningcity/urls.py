@@ -11,6 +11,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("learningcity.accounts.urls")),
     path("certificates/", include("learningcity.recognition.certificate_urls")),
+    path("officer/", include("learningcity.recognition.officer_urls")),
+    path("frameworks/", include("learningcity.frameworks.urls")),
     path("", include("learningcity.recognition.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
