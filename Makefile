@@ -22,8 +22,8 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 	touch $@
 
 demo: $(VENV)/.synced
-	$(BIN)/learningcity demo
-	$(BIN)/learningcity serve --with-worker
+	DEMO_MODE=true $(BIN)/learningcity demo
+	DEMO_MODE=true $(BIN)/learningcity serve --with-worker
 
 # The whole suite: on SQLite, and on PostgreSQL as well when DATABASE_URL is set.
 test: $(VENV)/.synced

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from learningcity.accounts.models import Role, RoleAssignment, User
 from learningcity.frameworks.models import FrameworkVersion
 from learningcity.frameworks.services import frameworks_seed
@@ -23,7 +25,16 @@ from learningcity.territory.services import hamlet_create
 PASSWORD = "correct horse battery staple"  # noqa: S105 - test accounts only
 CITIZEN_FRAMEWORK = "vn.learning-citizen"
 GOOD_ANSWERS = {
-    "i1_1": 9, "i1_2": 8, "i1_3": 8, "i1_4": 9, "i2_1": 8, "i2_2": 7, "i2_3": 8, "i2_4": 8, "i3_1": 9, "i3_2": 9,
+    "i1_1": 9,
+    "i1_2": 8,
+    "i1_3": 8,
+    "i1_4": 9,
+    "i2_1": 8,
+    "i2_2": 7,
+    "i2_3": 8,
+    "i2_4": 8,
+    "i3_1": 9,
+    "i3_2": 9,
 }
 
 
@@ -78,21 +89,55 @@ def make_cast() -> Cast:
     outsider = user("outsider")
     admin = User.objects.create_superuser(username="admin", password=PASSWORD)
     person_a = services.person_register_self(
-        user=citizen_a, unit=hamlet_a, full_name="Lò Thị Mai", consent=True, sex="F",
-        birth_date=dt.date(1990, 5, 17), ethnicity="Thái", id_number="014190001234",
+        user=citizen_a,
+        unit=hamlet_a,
+        full_name="Lò Thị Mai",
+        consent=True,
+        sex="F",
+        birth_date=dt.date(1990, 5, 17),
+        ethnicity="Thái",
+        id_number="014190001234",
     )
     person_b = services.person_enrol(
-        actor=head_b, unit=hamlet_b, full_name="Nguyễn Văn Bình", consent_confirmed=True, sex="M",
-        birth_date=dt.date(1975, 1, 2), ethnicity="Kinh", id_number="014075009876",
+        actor=head_b,
+        unit=hamlet_b,
+        full_name="Nguyễn Văn Bình",
+        consent_confirmed=True,
+        sex="M",
+        birth_date=dt.date(1975, 1, 2),
+        ethnicity="Kinh",
+        id_number="014075009876",
     )
     (framework,) = [v for v in frameworks_seed() if v.code == CITIZEN_FRAMEWORK]
-    today = dt.date.today()
+    today = timezone.localdate()
     campaign = services.campaign_create(
-        actor=province, name="Công dân học tập", year=today.year, territory=son_la, frameworks=[framework],
-        opens_on=today - dt.timedelta(days=30), submission_deadline=today + dt.timedelta(days=30),
+        actor=province,
+        name="Công dân học tập",
+        year=today.year,
+        territory=son_la,
+        frameworks=[framework],
+        opens_on=today - dt.timedelta(days=30),
+        submission_deadline=today + dt.timedelta(days=30),
         review_deadline=today + dt.timedelta(days=60),
     )
     return Cast(
-        son_la, commune_a, commune_b, hamlet_a, hamlet_b, province, officer_a, officer_b, head_a, head_b,
-        citizen_a, expert, secretariat, outsider, admin, person_a, person_b, framework, campaign,
+        son_la,
+        commune_a,
+        commune_b,
+        hamlet_a,
+        hamlet_b,
+        province,
+        officer_a,
+        officer_b,
+        head_a,
+        head_b,
+        citizen_a,
+        expert,
+        secretariat,
+        outsider,
+        admin,
+        person_a,
+        person_b,
+        framework,
+        campaign,
     )

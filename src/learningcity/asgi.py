@@ -1,9 +1,8 @@
 import os
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-
 from django.core.asgi import get_asgi_application
+from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learningcity.settings")
 application = get_asgi_application()

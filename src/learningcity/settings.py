@@ -161,6 +161,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
+# Serve straight from the apps' static folders too, so a server started before collectstatic still works.
+WHITENOISE_USE_FINDERS = True
 STORAGES = {
     # Evidence files: outside the web root, served only through a view that checks the reader's scope.
     "default": {
@@ -183,6 +185,11 @@ ID_NUMBER_PEPPER = env("ID_NUMBER_PEPPER", SECRET_KEY)
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# The demo city is running: pages show a "demo data" banner.
+DEMO_MODE = envbool("DEMO_MODE", "false")
+# Absolute address of this site, for links that leave it (the QR code on a certificate).
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "")
 
 LOGGING = {
     "version": 1,

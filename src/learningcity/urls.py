@@ -11,6 +11,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("learningcity.accounts.urls")),
     path("certificates/", include("learningcity.recognition.certificate_urls")),
+    path("cities/", include("learningcity.territory.urls")),
     path("officer/", include("learningcity.recognition.officer_urls")),
     path("frameworks/", include("learningcity.frameworks.urls")),
     path("", include("learningcity.recognition.urls")),

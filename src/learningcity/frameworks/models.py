@@ -43,4 +43,6 @@ class FrameworkVersion(models.Model):
 
     @property
     def is_provisional(self) -> bool:
-        return any(item.get("provisional") for item in self.spec["inputs"]) or bool(self.spec.get("provisional"))
+        return any(item.get("provisional") for item in self.spec["inputs"]) or bool(
+            self.spec.get("provisional")
+        )

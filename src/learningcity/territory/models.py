@@ -30,7 +30,9 @@ class Unit(models.Model):
     name = models.CharField(max_length=200)
     name_folded = models.CharField(max_length=200, db_index=True, editable=False)
     division_type = models.CharField(max_length=40, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     # Materialised path of primary keys ("/12/345/6789/"): a subtree is one indexed prefix match.
     path = models.CharField(max_length=255, db_index=True, editable=False)
     valid_from = models.DateField(null=True, blank=True)
@@ -71,7 +73,9 @@ class UnitConversion(models.Model):
     is_partly_merged = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["old_unit", "new_unit"], name="conversion_unique_pair")]
+        constraints = [
+            models.UniqueConstraint(fields=["old_unit", "new_unit"], name="conversion_unique_pair")
+        ]
 
     def __str__(self) -> str:
         return f"{self.old_unit_id} → {self.new_unit_id}"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from learningcity.text import fold
 
-from .models import Era, Level, Unit, UnitConversion
+from .models import Era, LearningCity, LearningCityUnit, Level, Unit, UnitConversion
 
 
 def unit_flag(unit: Unit, flag: str) -> bool:
@@ -34,3 +34,19 @@ def unit_restate_current(unit: Unit) -> list[tuple[Unit, bool]]:
 
 def units_search(query: str, *, era: str = Era.CURRENT, limit: int = 20) -> QuerySet[Unit]:
     return Unit.objects.filter(era=era, name_folded__contains=fold(query))[:limit]
+
+
+def learning_cities() -> QuerySet[LearningCity]:
+    return LearningCity.objects.annotate(
+        units_today=Count("memberships", filter=Q(memberships__basis=LearningCityUnit.Basis.DERIVED)),
+        units_partial=Count("memberships", filter=Q(memberships__partial=True)),
+    ).order_by("gnlc_joined", "name")
+
+
+def learning_city_units(city: LearningCity, basis: str) -> QuerySet[LearningCityUnit]:
+    """A city's units on one basis: as it joined, or today's derived through the old→new table."""
+    return (
+        LearningCityUnit.objects.filter(city=city, basis=basis)
+        .select_related("unit", "unit__parent")
+        .order_by("unit__name_folded")
+    )

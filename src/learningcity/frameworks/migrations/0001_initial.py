@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,24 +14,40 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='FrameworkVersion',
+            name="FrameworkVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=100)),
-                ('version', models.CharField(max_length=40)),
-                ('subject', models.CharField(max_length=20)),
-                ('title_vi', models.CharField(max_length=200)),
-                ('title_en', models.CharField(max_length=200)),
-                ('spec', models.JSONField()),
-                ('source_text', models.TextField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('loaded_from', models.CharField(max_length=300)),
-                ('loaded_at', models.DateTimeField(auto_now_add=True)),
-                ('loaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=100)),
+                ("version", models.CharField(max_length=40)),
+                ("subject", models.CharField(max_length=20)),
+                ("title_vi", models.CharField(max_length=200)),
+                ("title_en", models.CharField(max_length=200)),
+                ("spec", models.JSONField()),
+                ("source_text", models.TextField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("loaded_from", models.CharField(max_length=300)),
+                ("loaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "loaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code', '-loaded_at'],
-                'constraints': [models.UniqueConstraint(fields=('code', 'version'), name='framework_version_unique')],
+                "ordering": ["code", "-loaded_at"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("code", "version"), name="framework_version_unique")
+                ],
             },
         ),
     ]

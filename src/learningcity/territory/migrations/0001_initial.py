@@ -5,89 +5,182 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='LearningCity',
+            name="LearningCity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('name_en', models.CharField(blank=True, max_length=200)),
-                ('country', models.CharField(default='VN', max_length=2)),
-                ('gnlc_joined', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('source', models.URLField(blank=True, max_length=500)),
-                ('is_demo', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("name_en", models.CharField(blank=True, max_length=200)),
+                ("country", models.CharField(default="VN", max_length=2)),
+                ("gnlc_joined", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("source", models.URLField(blank=True, max_length=500)),
+                ("is_demo", models.BooleanField(default=False)),
             ],
             options={
-                'verbose_name_plural': 'learning cities',
-                'ordering': ['name'],
+                "verbose_name_plural": "learning cities",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('era', models.CharField(choices=[('2025', 'Since 1 July 2025'), ('legacy', 'Before 1 July 2025')], max_length=8)),
-                ('level', models.CharField(choices=[('province', 'Province'), ('district', 'District'), ('commune', 'Commune'), ('hamlet', 'Hamlet or residential group')], max_length=10)),
-                ('code', models.CharField(max_length=20)),
-                ('name', models.CharField(max_length=200)),
-                ('name_folded', models.CharField(db_index=True, editable=False, max_length=200)),
-                ('division_type', models.CharField(blank=True, max_length=40)),
-                ('path', models.CharField(db_index=True, editable=False, max_length=255)),
-                ('valid_from', models.DateField(blank=True, null=True)),
-                ('valid_until', models.DateField(blank=True, null=True)),
-                ('flags', models.JSONField(blank=True, default=dict)),
-                ('source', models.CharField(blank=True, max_length=200)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='territory.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "era",
+                    models.CharField(
+                        choices=[("2025", "Since 1 July 2025"), ("legacy", "Before 1 July 2025")],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "Province"),
+                            ("district", "District"),
+                            ("commune", "Commune"),
+                            ("hamlet", "Hamlet or residential group"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("code", models.CharField(max_length=20)),
+                ("name", models.CharField(max_length=200)),
+                ("name_folded", models.CharField(db_index=True, editable=False, max_length=200)),
+                ("division_type", models.CharField(blank=True, max_length=40)),
+                ("path", models.CharField(db_index=True, editable=False, max_length=255)),
+                ("valid_from", models.DateField(blank=True, null=True)),
+                ("valid_until", models.DateField(blank=True, null=True)),
+                ("flags", models.JSONField(blank=True, default=dict)),
+                ("source", models.CharField(blank=True, max_length=200)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="territory.unit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['path'],
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='LearningCityUnit',
+            name="LearningCityUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('basis', models.CharField(choices=[('joined', 'Unit the city covered when it joined'), ('derived', "Today's unit derived through the old→new table")], max_length=8)),
-                ('valid_from', models.DateField()),
-                ('partial', models.BooleanField(default=False)),
-                ('city', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='territory.learningcity')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='learning_city_memberships', to='territory.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "basis",
+                    models.CharField(
+                        choices=[
+                            ("joined", "Unit the city covered when it joined"),
+                            ("derived", "Today's unit derived through the old→new table"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("valid_from", models.DateField()),
+                ("partial", models.BooleanField(default=False)),
+                (
+                    "city",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="territory.learningcity",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="learning_city_memberships",
+                        to="territory.unit",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='UnitConversion',
+            name="UnitConversion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_partly_merged', models.BooleanField(default=False)),
-                ('new_unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversions_in', to='territory.unit')),
-                ('old_unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversions_out', to='territory.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("is_partly_merged", models.BooleanField(default=False)),
+                (
+                    "new_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conversions_in",
+                        to="territory.unit",
+                    ),
+                ),
+                (
+                    "old_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conversions_out",
+                        to="territory.unit",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='unit',
-            index=models.Index(fields=['era', 'level', 'code'], name='territory_u_era_7580d7_idx'),
+            model_name="unit",
+            index=models.Index(fields=["era", "level", "code"], name="territory_u_era_7580d7_idx"),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.UniqueConstraint(condition=models.Q(('level', 'hamlet'), _negated=True), fields=('era', 'level', 'code'), name='unit_unique_official_code'),
+            model_name="unit",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("level", "hamlet"), _negated=True),
+                fields=("era", "level", "code"),
+                name="unit_unique_official_code",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.UniqueConstraint(condition=models.Q(('level', 'hamlet')), fields=('parent', 'code'), name='unit_unique_hamlet_code'),
+            model_name="unit",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("level", "hamlet")),
+                fields=("parent", "code"),
+                name="unit_unique_hamlet_code",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='learningcityunit',
-            constraint=models.UniqueConstraint(fields=('city', 'unit', 'valid_from'), name='learning_city_unit_unique'),
+            model_name="learningcityunit",
+            constraint=models.UniqueConstraint(
+                fields=("city", "unit", "valid_from"), name="learning_city_unit_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unitconversion',
-            constraint=models.UniqueConstraint(fields=('old_unit', 'new_unit'), name='conversion_unique_pair'),
+            model_name="unitconversion",
+            constraint=models.UniqueConstraint(
+                fields=("old_unit", "new_unit"), name="conversion_unique_pair"
+            ),
         ),
     ]
