@@ -172,7 +172,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = DATA_DIR / "private"
-MEDIA_URL = None  # there is deliberately no public media URL
+# No view serves this prefix: evidence is private and goes through a view that checks the reader's scope.
+# (Django's test server needs a string here.)
+MEDIA_URL = "/_no-public-media/"
 
 # Uploaded evidence: at most this many bytes per file, of these types (checked by content, not name).
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))
