@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -65,7 +66,7 @@ class Cast:
     campaign: Campaign
 
 
-def user(username: str, role: str | None = None, unit: Unit | None = None, **extra: object) -> User:
+def user(username: str, role: str | None = None, unit: Unit | None = None, **extra: Any) -> User:
     account = User.objects.create_user(username=username, password=PASSWORD, **extra)
     if role is not None:
         RoleAssignment.objects.create(user=account, role=role, unit=unit)
