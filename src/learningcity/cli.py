@@ -14,7 +14,11 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learningcity.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["learningcity", *sys.argv[1:]])
+    args = sys.argv[1:]
+    # `learningcity rebuild-analytics` and `learningcity rebuild_analytics` are the same command.
+    if args and not args[0].startswith("-"):
+        args[0] = args[0].replace("-", "_")
+    execute_from_command_line(["learningcity", *args])
 
 
 if __name__ == "__main__":

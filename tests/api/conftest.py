@@ -1,0 +1,104 @@
+"""Helpers for API tests: a logged-in client per cast member, JSON calls, and assessments in each state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from learningcity.recognition import services
+from learningcity.recognition.models import Assessment
+
+from ..cast import GOOD_ANSWERS, Cast
+
+MEMBERS = (
+    "citizen_a",
+    "head_a",
+    "officer_a",
+    "officer_b",
+    "head_b",
+    "province",
+    "expert",
+    "outsider",
+    "anonymous",
+)
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+NOTES = {code: "Giấy xác nhận của tổ dân phố" for code in GOOD_ANSWERS}
+
+
+def client_for(cast: Cast, member: str, **kwargs: Any) -> Client:
+    client = Client(**kwargs)
+    if member != "anonymous":
+        client.force_login(getattr(cast, member), backend=MODEL_BACKEND)
+    return client
+
+
+def call(client: Client, method: str, path: str, body: Any = None, **headers: str) -> Any:
+    """One JSON request; `body` is sent as JSON when given."""
+    kwargs: dict[str, Any] = {"headers": headers} if headers else {}
+    if body is not None:
+        kwargs.update(data=body, content_type="application/json")
+    return getattr(client, method.lower())(path, **kwargs)
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert {"type", "title", "status", "detail", "instance"} <= set(problem)
+    assert problem["status"] == status
+    return problem
+
+
+# Assessments of person_a (Tổ 1, Tô Hiệu; review chain hamlet → commune) in each state of the workflow.
+
+
+def draft(cast: Cast) -> Assessment:
+    return services.assessment_start(
+        actor=cast.citizen_a, campaign=cast.campaign, person=cast.person_a, version=cast.framework, group="g1"
+    )
+
+
+def filled(cast: Cast) -> Assessment:
+    return services.assessment_save(
+        actor=cast.citizen_a, assessment=draft(cast), answers=GOOD_ANSWERS, notes=NOTES
+    )
+
+
+def submitted(cast: Cast) -> Assessment:
+    return services.assessment_submit(actor=cast.citizen_a, assessment=filled(cast))
+
+
+def at_commune(cast: Cast) -> Assessment:
+    return services.assessment_review(actor=cast.head_a, assessment=submitted(cast), decision="approve")
+
+
+def approved(cast: Cast) -> Assessment:
+    return services.assessment_review(actor=cast.officer_a, assessment=at_commune(cast), decision="approve")
+
+
+def recognised(cast: Cast) -> Assessment:
+    assessment = approved(cast)
+    services.assessment_certify(actor=cast.officer_a, assessment=assessment)
+    assessment.refresh_from_db()
+    return assessment
+
+
+STATES: dict[str, Callable[[Cast], Assessment | None]] = {
+    "none": lambda cast: None,
+    "draft": draft,
+    "filled": filled,
+    "submitted": submitted,
+    "at_commune": at_commune,
+    "approved": approved,
+    "recognised": recognised,
+}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles() -> None:
+    # ninja's throttles count in the cache, which outlives a test.
+    cache.clear()
