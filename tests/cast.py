@@ -10,8 +10,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 

@@ -1,4 +1,4 @@
-"""A citizen self-assesses and submits; a hamlet head and a commune officer approve; the certificate checks out."""
+"""A citizen self-assesses and submits; officers approve level by level; the certificate checks out."""
 
 from __future__ import annotations
 
@@ -36,7 +36,11 @@ def test_a_citizen_fills_in_with_live_feedback_and_submits(e2e_cast: Cast, page)
     page.wait_for_load_state()
 
     assessment = Assessment.objects.get(person=e2e_cast.person_a)
-    assert (assessment.status, assessment.review_stage, assessment.score) == (Status.SUBMITTED, "hamlet", 83.0)
+    assert (assessment.status, assessment.review_stage, assessment.score) == (
+        Status.SUBMITTED,
+        "hamlet",
+        83.0,
+    )
     expect(page.locator("input[name=i1_1]")).to_be_disabled()
 
 
@@ -44,11 +48,16 @@ def test_officers_approve_level_by_level_and_anyone_can_check_the_certificate(e2
     from learningcity.recognition import services
 
     assessment = services.assessment_start(
-        actor=e2e_cast.citizen_a, campaign=e2e_cast.campaign, person=e2e_cast.person_a,
-        version=e2e_cast.framework, group="g1",
+        actor=e2e_cast.citizen_a,
+        campaign=e2e_cast.campaign,
+        person=e2e_cast.person_a,
+        version=e2e_cast.framework,
+        group="g1",
     )
     services.assessment_save(
-        actor=e2e_cast.citizen_a, assessment=assessment, answers=GOOD_ANSWERS,
+        actor=e2e_cast.citizen_a,
+        assessment=assessment,
+        answers=GOOD_ANSWERS,
         notes={code: "Giấy xác nhận" for code in GOOD_ANSWERS},
     )
     services.assessment_submit(actor=e2e_cast.citizen_a, assessment=assessment)

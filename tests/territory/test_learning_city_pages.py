@@ -7,7 +7,13 @@ import pytest
 def test_the_list_shows_the_six_vietnamese_members(client) -> None:  # noqa: ANN001
     response = client.get("/cities/")
     assert response.status_code == 200
-    for name in ["Thành phố Sơn La", "Thành phố Vinh", "Thành phố Sa Đéc", "Thành phố Cao Lãnh", "Thành phố Hà Nội"]:
+    for name in [
+        "Thành phố Sơn La",
+        "Thành phố Vinh",
+        "Thành phố Sa Đéc",
+        "Thành phố Cao Lãnh",
+        "Thành phố Hà Nội",
+    ]:
         assert name in response.content.decode()
 
 

@@ -54,7 +54,7 @@ def covers(user: User, roles: Iterable[str], unit: Unit) -> bool:
 
 
 def scope_q(user: User, roles: Iterable[str], unit_field: str) -> Q:
-    """A filter keeping rows whose `unit_field` lies in the user's scope; matches nothing when out of scope."""
+    """Rows whose `unit_field` lies in the user's scope; matches nothing when out of scope."""
     paths = scope_paths(user, roles)
     if not paths:
         return Q(pk__in=[])
@@ -70,3 +70,8 @@ def scoped(queryset: QuerySet, user: User, roles: Iterable[str], unit_field: str
 
 def is_officer(user: User) -> bool:
     return user.is_authenticated and (user.is_superuser or bool(roles_of(user) & OFFICER_ROLES))
+
+
+def can_manage_frameworks(user: User) -> bool:
+    """Loading framework versions changes every score the platform gives: administrators (superusers) only."""
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)

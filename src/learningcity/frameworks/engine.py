@@ -2,21 +2,27 @@
 
 One record is a one-row frame and a province is a ten-million-row frame; both go through `evaluate`, so the
 form's instant feedback and the bulk run cannot disagree. Expressions are plain SQL (`pl.sql_expr`); there is
-no expression language of our own.
+no expression language of our own. The file format is described in docs/frameworks.md.
 
 Columns of an evaluated frame, in order:
-- the inputs and context columns, cast to their declared types;
-- `invalid__<input>`: the answer is present but outside [min, max];
+- the inputs and context columns, cast to their declared types (declared columns the frame lacks are nulls);
+- `invalid__<input>`: the answer is present but outside [min, max]; `invalid_count` counts them;
 - `short__<input>`: for inputs with `pass_min`, the answer is missing or below it; `short_count` counts them;
-- each `derived` expression, in file order (later ones may use earlier ones);
-- `level`: the code of the first level whose `when` holds, else the `otherwise` code (a null `when` is false).
+- each `derived` expression, in file order (later ones may use earlier ones); a float NaN (0/0) becomes null;
+- `level`: the code of the first level whose `when` holds, else the `otherwise` code. A null `when` is false,
+  and a record with an invalid answer always gets the `otherwise` code.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import math
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import polars as pl
@@ -29,13 +35,31 @@ TYPES: dict[str, pl.DataType] = {
     "str": pl.String(),
 }
 SUBJECTS = ("person", "household", "clan", "community", "organisation", "city")
-REVIEW_STAGES = ("hamlet", "commune", "province")
+REVIEW_STAGES = ("hamlet", "commune", "province")  # in the order a review goes up the tree
 EVIDENCE = ("required", "optional", "none")
 CONTEXT_SOURCES = ("unit.flag", "subject.group")
+CONTEXT_FROM = re.compile(r"^(unit\.flag\.[a-z][a-z0-9_]{0,62}|subject\.group)$")
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-GENERATED = ("level", "short_count")
+# Names the engine produces (or `evaluate_one` adds); a file may not declare them.
+GENERATED = ("level", "short_count", "invalid_count", "short", "invalid")
 WINDOW = re.compile(r"\bOVER\s*\(", re.IGNORECASE)
 STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
+VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-_]{0,39}$")
+FRAMEWORK_ID = re.compile(r"^[a-z0-9][a-z0-9.\-]{0,99}$")
+
+# The keys a file may use, per part: an unknown key (a typo such as `pass-min`) is refused, not ignored.
+TOP_LEVEL_KEYS = frozenset(
+    "id version title description subject provisional sources groups competencies context inputs derived"
+    " levels otherwise review_chain certificate feedback".split()
+)
+INPUT_KEYS = frozenset("code type title description competency min max pass_min evidence provisional".split())
+CONTEXT_KEYS = frozenset("code type from title description".split())
+LEVEL_KEYS = frozenset("code title when description".split())
+GROUP_KEYS = frozenset("code title description provisional".split())
+FEEDBACK_KEYS = frozenset("score pass_mark max_score".split())
+CERTIFICATE_KEYS = frozenset("level title".split())
+MAX_NODES = 100_000  # a file expanding beyond this (YAML aliases) is refused
+TITLE_MAX = 200  # FrameworkVersion.title_vi / title_en
 
 
 class FrameworkError(ValueError):
@@ -56,11 +80,18 @@ class Framework:
     def inputs(self) -> list[dict[str, Any]]:
         return list(self.spec["inputs"])
 
-    @property
+    @cached_property
     def schema(self) -> dict[str, pl.DataType]:
         columns = {item["code"]: TYPES[item["type"]] for item in self.spec["inputs"]}
         columns.update({item["code"]: TYPES[item["type"]] for item in self.spec.get("context", [])})
         return columns
+
+    @cached_property
+    def _rules(self) -> tuple[list[tuple[str, pl.Expr]], list[tuple[str, pl.Expr]]]:
+        """The derived and level expressions, parsed once."""
+        derived = [(name, pl.sql_expr(text)) for name, text in self.spec.get("derived", {}).items()]
+        levels = [(rule["code"], pl.sql_expr(rule["when"])) for rule in self.spec["levels"]]
+        return derived, levels
 
     def frame(self, rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
         """Rows of answers and context as a frame with the declared types (missing keys are nulls)."""
@@ -68,31 +99,42 @@ class Framework:
         return pl.DataFrame([{name: row.get(name) for name in schema} for row in rows], schema=schema)
 
     def evaluate(self, frame: pl.DataFrame) -> pl.DataFrame:
-        frame = frame.with_columns([pl.col(name).cast(dtype) for name, dtype in self.schema.items()])
-        checks = []
-        shorts = []
+        """Score every row of `frame`; other columns (ids, names) are kept as they are."""
+        frame = frame.with_columns(
+            [
+                pl.col(name).cast(dtype) if name in frame.columns else pl.lit(None, dtype=dtype).alias(name)
+                for name, dtype in self.schema.items()
+            ]
+        )
+        invalid: list[pl.Expr] = []
+        shorts: list[pl.Expr] = []
         for item in self.spec["inputs"]:
             column = pl.col(item["code"])
             if "min" in item and "max" in item:
-                checks.append(
+                invalid.append(
                     (column.is_not_null() & ((column < item["min"]) | (column > item["max"])))
                     .fill_null(False)
                     .alias(f"invalid__{item['code']}")
                 )
             if "pass_min" in item:
-                shorts.append((column.is_null() | (column < item["pass_min"])).alias(f"short__{item['code']}"))
-        frame = frame.with_columns(checks + shorts)
-        short_columns = [f"short__{item['code']}" for item in self.spec["inputs"] if "pass_min" in item]
+                shorts.append(
+                    (column.is_null() | (column < item["pass_min"])).alias(f"short__{item['code']}")
+                )
+        frame = frame.with_columns(invalid + shorts)
         frame = frame.with_columns(
-            pl.sum_horizontal([pl.col(c).cast(pl.Int64) for c in short_columns]).alias("short_count")
-            if short_columns
-            else pl.lit(0, dtype=pl.Int64).alias("short_count")
+            _count(_names(invalid)).alias("invalid_count"), _count(_names(shorts)).alias("short_count")
         )
-        for name, expression in self.spec.get("derived", {}).items():
-            frame = frame.with_columns(pl.sql_expr(expression).alias(name))
-        level: pl.Expr = pl.lit(self.spec["otherwise"]["code"], dtype=pl.String)
-        for rule in reversed(self.spec["levels"]):
-            level = pl.when(pl.sql_expr(rule["when"]).fill_null(False)).then(pl.lit(rule["code"])).otherwise(level)
+        derived, levels = self._rules
+        for name, expression in derived:
+            frame = frame.with_columns(expression.alias(name))
+            if frame.schema[name].is_float():
+                # 0/0 is NaN and NaN >= 0.7 is true in Polars: a NaN result means "no value" (STACK-NOTES.md).
+                frame = frame.with_columns(pl.col(name).fill_nan(None))
+        otherwise = pl.lit(self.spec["otherwise"]["code"], dtype=pl.String)
+        level: pl.Expr = otherwise
+        for code, when in reversed(levels):
+            level = pl.when(when.fill_null(False)).then(pl.lit(code, dtype=pl.String)).otherwise(level)
+        level = pl.when(pl.col("invalid_count") > 0).then(otherwise).otherwise(level)
         return frame.with_columns(level.alias("level"))
 
     def evaluate_one(self, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -103,176 +145,372 @@ class Framework:
         return row
 
 
+def _names(expressions: list[pl.Expr]) -> list[str]:
+    return [expression.meta.output_name() for expression in expressions]
+
+
+def _count(columns: list[str]) -> pl.Expr:
+    if not columns:
+        return pl.lit(0, dtype=pl.Int64)
+    return pl.sum_horizontal([pl.col(c).cast(pl.Int64) for c in columns])
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Loading and checking a file
 
 
-def _require(condition: bool, source: str, key: str, reason: str) -> None:
-    if not condition:
-        raise FrameworkError(source, key, reason)
+class _Checker:
+    """Checks one file; every refusal names the file, the key and the reason."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def need(self, condition: bool, key: str, reason: str) -> None:
+        if not condition:
+            raise FrameworkError(self.source, key, reason)
+
+    def mapping(self, value: Any, key: str, allowed: frozenset[str] | None = None) -> dict[str, Any]:
+        self.need(isinstance(value, dict), key, "must be a mapping of keys")
+        unknown = sorted(str(name) for name in value if allowed is not None and name not in allowed)
+        if unknown and allowed is not None:
+            where = unknown[0] if key == "(file)" else f"{key}.{unknown[0]}"
+            self.need(False, where, f"unknown key (allowed: {', '.join(sorted(allowed))})")
+        return value
+
+    def listing(self, spec: dict[str, Any], key: str) -> list[Any]:
+        value = spec[key] = spec.get(key) or []
+        self.need(isinstance(value, list), key, "must be a list")
+        return value
+
+    def title(self, value: Any, key: str, limit: int | None = None) -> None:
+        texts: list[Any] = (
+            [value.get(language) for language in ("vi", "en")] if isinstance(value, dict) else []
+        )
+        self.need(
+            len(texts) == 2 and all(isinstance(t, str) and t.strip() for t in texts),
+            key,
+            "must have a Vietnamese (vi) and an English (en) text",
+        )
+        for language, text in zip(("vi", "en"), texts, strict=True):
+            self.need(
+                limit is None or len(text) <= limit,
+                f"{key}.{language}",
+                f"must be at most {limit} characters",
+            )
+
+    def identifier(self, value: Any, key: str, taken: set[str]) -> str:
+        self.need(
+            isinstance(value, str) and bool(IDENTIFIER.match(value)) and "__" not in value,
+            key,
+            f"{value!r} is not a column name (lower-case letters, digits and single _)",
+        )
+        self.need(value not in taken and value not in GENERATED, key, f"{value!r} is already used")
+        taken.add(value)
+        return value
+
+    def code(self, value: Any, key: str, taken: set[str]) -> str:
+        self.need(isinstance(value, str) and bool(value.strip()), key, "is required (text)")
+        self.need(value not in taken, key, f"{value!r} repeats")
+        taken.add(value)
+        return value
+
+    def plain(self, value: Any, key: str, budget: list[int]) -> Any:
+        """The parsed YAML as plain JSON values: dates as ISO text, strings in NFC; nothing else."""
+        budget[0] -= 1
+        self.need(budget[0] >= 0, "(file)", f"is too large once expanded (more than {MAX_NODES} values)")
+        if isinstance(value, dict):
+            plain = {}
+            for name, child in value.items():
+                where = f"{key}.{name}" if key else str(name)
+                self.need(isinstance(name, str), where, "keys must be text")
+                plain[unicodedata.normalize("NFC", name)] = self.plain(child, where, budget)
+            return plain
+        if isinstance(value, list):
+            return [self.plain(child, f"{key}[{i}]", budget) for i, child in enumerate(value)]
+        if isinstance(value, str):
+            return unicodedata.normalize("NFC", value)
+        if isinstance(value, dt.date):  # dt.datetime is a dt.date too
+            return value.isoformat()
+        self.need(not isinstance(value, float) or math.isfinite(value), key, "must be a finite number")
+        self.need(
+            value is None or isinstance(value, bool | int | float),
+            key,
+            f"a {type(value).__name__} value is not allowed here",
+        )
+        return value
 
 
-def _title(value: Any, source: str, key: str) -> None:
-    _require(
-        isinstance(value, dict) and bool(value.get("vi")) and bool(value.get("en")),
-        source,
-        key,
-        "must have a Vietnamese (vi) and an English (en) text",
-    )
-
-
-def _identifier(value: Any, source: str, key: str, taken: set[str]) -> str:
-    _require(isinstance(value, str) and bool(IDENTIFIER.match(value)), source, key,
-             f"{value!r} is not a column name (lower-case letters, digits and _)")
-    _require(value not in taken and value not in GENERATED and "__" not in value, source, key,
-             f"{value!r} is already used")
-    taken.add(value)
-    return value
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def parse(text: str, source: str) -> Framework:
-    """Parse and check a framework file; raises `FrameworkError` naming the key and the reason."""
+    """Parse and check a framework file; raises `FrameworkError` naming the file, the key and the reason."""
+    check = _Checker(source)
     try:
-        spec = yaml.safe_load(text)
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(file)"
-        raise FrameworkError(source, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from exc
-    _require(isinstance(spec, dict), source, "(file)", "must be a mapping of keys")
+        raise FrameworkError(
+            source, where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}"
+        ) from exc
+    check.need(isinstance(raw, dict), "(file)", "must be a mapping of keys")
+    check.need(
+        not isinstance(raw.get("version"), float),
+        "version",
+        'must be quoted text, e.g. "2022.10" (unquoted, 2022.10 would read as the number 2022.1)',
+    )
+    spec: dict[str, Any] = check.plain(raw, "", [MAX_NODES])
+    check.mapping(spec, "(file)", TOP_LEVEL_KEYS)
     for key in ("id", "version", "title", "subject", "sources", "inputs", "levels", "otherwise"):
-        _require(key in spec, source, key, "is required")
+        check.need(spec.get(key) is not None, key, "is required")
+    check.need(
+        isinstance(spec["id"], str) and bool(FRAMEWORK_ID.match(spec["id"])),
+        "id",
+        "must be lower-case letters, digits, dots and dashes (at most 100)",
+    )
+    check.need(
+        isinstance(spec["version"], str | int) and not isinstance(spec["version"], bool),
+        "version",
+        'must be text such as "2022.1"',
+    )
     spec["version"] = str(spec["version"])
-    _require(bool(re.match(r"^[a-z0-9][a-z0-9.\-]*$", str(spec["id"]))), source, "id",
-             "must be lower-case letters, digits, dots and dashes")
-    _title(spec["title"], source, "title")
-    _require(spec["subject"] in SUBJECTS, source, "subject", f"must be one of {', '.join(SUBJECTS)}")
-    _require(isinstance(spec["sources"], list) and bool(spec["sources"]), source, "sources",
-             "must name at least one official source")
+    check.need(
+        bool(VERSION.match(spec["version"])),
+        "version",
+        "must be letters, digits, dots, dashes and _ (at most 40)",
+    )
+    check.title(spec["title"], "title", TITLE_MAX)
+    check.need(spec["subject"] in SUBJECTS, "subject", f"must be one of {', '.join(SUBJECTS)}")
+    spec["provisional"] = bool(spec.get("provisional", False))
+    check.need(bool(check.listing(spec, "sources")), "sources", "must name at least one official source")
     for i, item in enumerate(spec["sources"]):
-        _require(isinstance(item, dict) and bool(item.get("doc")), source, f"sources[{i}].doc", "is required")
-        for field in ("date",):
-            if field in item:
-                item[field] = str(item[field])
+        check.mapping(item, f"sources[{i}]")
+        check.need(
+            isinstance(item.get("doc"), str) and bool(item["doc"].strip()), f"sources[{i}].doc", "is required"
+        )
 
-    groups = spec.setdefault("groups", [])
     group_codes: set[str] = set()
-    for i, group in enumerate(groups):
-        _require(isinstance(group, dict) and bool(group.get("code")), source, f"groups[{i}].code", "is required")
-        _require(group["code"] not in group_codes, source, f"groups[{i}].code", f"{group['code']!r} repeats")
-        group_codes.add(group["code"])
-        _title(group.get("title"), source, f"groups[{i}].title")
-
-    competencies = {c.get("code") for c in spec.setdefault("competencies", []) if isinstance(c, dict)}
-    for i, competency in enumerate(spec["competencies"]):
-        _title(competency.get("title"), source, f"competencies[{i}].title")
+    for i, group in enumerate(check.listing(spec, "groups")):
+        check.code(
+            check.mapping(group, f"groups[{i}]", GROUP_KEYS).get("code"), f"groups[{i}].code", group_codes
+        )
+        check.title(group.get("title"), f"groups[{i}].title")
+    competency_codes: set[str] = set()
+    for i, item in enumerate(check.listing(spec, "competencies")):
+        key = f"competencies[{i}]"
+        check.code(check.mapping(item, key, GROUP_KEYS).get("code"), f"{key}.code", competency_codes)
+        check.title(item.get("title"), f"{key}.title")
 
     taken: set[str] = set()
-    for i, item in enumerate(spec.setdefault("context", [])):
+    for i, item in enumerate(check.listing(spec, "context")):
         key = f"context[{i}]"
-        _require(isinstance(item, dict), source, key, "must be a mapping")
-        _identifier(item.get("code"), source, f"{key}.code", taken)
-        _require(item.get("type") in TYPES, source, f"{key}.type", f"must be one of {', '.join(TYPES)}")
-        origin = str(item.get("from", ""))
-        _require(origin.startswith(CONTEXT_SOURCES), source, f"{key}.from",
-                 f"must start with one of {', '.join(CONTEXT_SOURCES)}")
+        check.identifier(check.mapping(item, key, CONTEXT_KEYS).get("code"), f"{key}.code", taken)
+        check.need(item.get("type") in TYPES, f"{key}.type", f"must be one of {', '.join(TYPES)}")
+        check.need(
+            isinstance(item.get("from"), str) and bool(CONTEXT_FROM.match(item["from"])),
+            f"{key}.from",
+            "must be unit.flag.<name> or subject.group",
+        )
 
-    _require(isinstance(spec["inputs"], list) and bool(spec["inputs"]), source, "inputs", "must list the answers")
+    check.need(bool(check.listing(spec, "inputs")), "inputs", "must list the answers")
     for i, item in enumerate(spec["inputs"]):
-        key = f"inputs[{i}]"
-        _require(isinstance(item, dict), source, key, "must be a mapping")
-        code = _identifier(item.get("code"), source, f"{key}.code", taken)
+        code = check.identifier(check.mapping(item, f"inputs[{i}]").get("code"), f"inputs[{i}].code", taken)
         key = f"inputs.{code}"
-        _require(item.get("type") in TYPES, source, f"{key}.type", f"must be one of {', '.join(TYPES)}")
-        _title(item.get("title"), source, f"{key}.title")
-        if competencies:
-            _require(item.get("competency") in competencies, source, f"{key}.competency",
-                     f"must be one of {', '.join(sorted(c for c in competencies if c))}")
+        check.mapping(item, key, INPUT_KEYS)
+        check.need(item.get("type") in TYPES, f"{key}.type", f"must be one of {', '.join(TYPES)}")
+        check.title(item.get("title"), f"{key}.title")
+        if competency_codes:
+            check.need(
+                item.get("competency") in competency_codes,
+                f"{key}.competency",
+                f"must be one of {', '.join(sorted(competency_codes))}",
+            )
         item.setdefault("evidence", "none")
-        _require(item["evidence"] in EVIDENCE, source, f"{key}.evidence", f"must be one of {', '.join(EVIDENCE)}")
-        if item["type"] in ("int", "float"):
-            for bound in ("min", "max", "pass_min"):
-                if bound in item:
-                    _require(isinstance(item[bound], int | float) and not isinstance(item[bound], bool),
-                             source, f"{key}.{bound}", "must be a number")
-            _require("min" in item and "max" in item, source, key, "a number needs min and max")
-            _require(item["min"] <= item["max"], source, f"{key}.max", "must not be below min")
-            if "pass_min" in item:
-                _require(item["min"] <= item["pass_min"] <= item["max"], source, f"{key}.pass_min",
-                         "must lie between min and max")
+        check.need(item["evidence"] in EVIDENCE, f"{key}.evidence", f"must be one of {', '.join(EVIDENCE)}")
         item["provisional"] = bool(item.get("provisional", False))
+        if item["type"] not in ("int", "float"):
+            for bound in ("min", "max", "pass_min"):
+                check.need(bound not in item, f"{key}.{bound}", "only numbers (int, float) have bounds")
+            continue
+        for bound in ("min", "max", "pass_min"):
+            check.need(bound not in item or _number(item[bound]), f"{key}.{bound}", "must be a number")
+        check.need("min" in item and "max" in item, key, "a number needs min and max")
+        check.need(item["min"] <= item["max"], f"{key}.max", "must not be below min")
+        check.need(
+            "pass_min" not in item or item["min"] <= item["pass_min"] <= item["max"],
+            f"{key}.pass_min",
+            "must lie between min and max",
+        )
 
-    derived = spec.setdefault("derived", {})
-    _require(isinstance(derived, dict), source, "derived", "must map names to SQL expressions")
+    derived = spec["derived"] = spec.get("derived") or {}
+    check.need(isinstance(derived, dict), "derived", "must map names to SQL expressions")
     for name in derived:
-        _identifier(name, source, f"derived.{name}", taken)
-    _require(isinstance(spec["levels"], list) and bool(spec["levels"]), source, "levels", "must list levels")
+        check.identifier(name, f"derived.{name}", taken)
+    check.need(bool(check.listing(spec, "levels")), "levels", "must list levels")
     level_codes: set[str] = set()
     for i, rule in enumerate(spec["levels"]):
-        _require(isinstance(rule, dict) and bool(rule.get("code")) and bool(rule.get("when")), source,
-                 f"levels[{i}]", "needs a code and a when")
-        _require(rule["code"] not in level_codes, source, f"levels[{i}].code", f"{rule['code']!r} repeats")
-        level_codes.add(rule["code"])
-        _title(rule.get("title"), source, f"levels.{rule['code']}.title")
-    otherwise = spec["otherwise"]
-    _require(isinstance(otherwise, dict) and bool(otherwise.get("code")), source, "otherwise.code", "is required")
-    _require(otherwise["code"] not in level_codes, source, "otherwise.code", "repeats a level code")
-    _title(otherwise.get("title"), source, "otherwise.title")
+        level = check.mapping(rule, f"levels[{i}]", LEVEL_KEYS).get("code")
+        check.need(
+            isinstance(level, str) and bool(IDENTIFIER.match(level)),
+            f"levels[{i}].code",
+            "is required (lower-case letters, digits and _)",
+        )
+        check.code(level, f"levels[{i}].code", level_codes)
+        check.need("when" in rule, f"levels.{level}.when", "is required")
+        check.title(rule.get("title"), f"levels.{level}.title")
+    otherwise = check.mapping(spec["otherwise"], "otherwise", LEVEL_KEYS - {"when"})
+    check.need(
+        isinstance(otherwise.get("code"), str) and bool(IDENTIFIER.match(otherwise["code"])),
+        "otherwise.code",
+        "is required (lower-case letters, digits and _)",
+    )
+    check.need(otherwise["code"] not in level_codes, "otherwise.code", "repeats a level code")
+    check.title(otherwise.get("title"), "otherwise.title")
 
-    chain = spec.setdefault("review_chain", [])
-    _require(isinstance(chain, list) and all(stage in REVIEW_STAGES for stage in chain), source,
-             "review_chain", f"stages must be among {', '.join(REVIEW_STAGES)}")
-    certificate = spec.get("certificate")
-    if certificate is not None:
-        _require(certificate.get("level") in level_codes, source, "certificate.level",
-                 "must be one of the levels")
-        _title(certificate.get("title"), source, "certificate.title")
-    feedback = spec.setdefault("feedback", {})
-    for key in ("score", "pass_mark", "max_score"):
-        if key in feedback:
-            _require(feedback[key] in derived or isinstance(feedback[key], int | float), source,
-                     f"feedback.{key}", "must name a derived column or be a number")
+    chain = check.listing(spec, "review_chain")
+    for i, stage in enumerate(chain):
+        check.need(
+            stage in REVIEW_STAGES,
+            f"review_chain[{i}]",
+            f"{stage!r} is not a review stage ({', '.join(REVIEW_STAGES)})",
+        )
+    order = [REVIEW_STAGES.index(stage) for stage in chain]
+    check.need(
+        order == sorted(set(order)),
+        "review_chain",
+        f"stages must go up the tree without repeats ({', '.join(REVIEW_STAGES)})",
+    )
+    if spec.get("certificate") is not None:
+        certificate = check.mapping(spec["certificate"], "certificate", CERTIFICATE_KEYS)
+        check.need(certificate.get("level") in level_codes, "certificate.level", "must be one of the levels")
+        check.title(certificate.get("title"), "certificate.title", TITLE_MAX)
+    feedback = check.mapping(spec.setdefault("feedback", {}) or {}, "feedback", FEEDBACK_KEYS)
+    spec["feedback"] = feedback
+    columns = set(derived) | {item["code"] for item in spec["inputs"]}
+    for key, value in feedback.items():
+        check.need(
+            (isinstance(value, str) and value in columns) or _number(value),
+            f"feedback.{key}",
+            "must name a derived column or an input, or be a number",
+        )
 
     framework = Framework(spec)
-    _check_expressions(framework, source)
+    _check_expressions(framework, check)
     return framework
 
 
-def _check_expressions(framework: Framework, source: str) -> None:
-    """Evaluate every expression on empty and null frames with the declared types (STACK-NOTES.md).
+def _sample_rows(framework: Framework) -> list[dict[str, Any]]:
+    """Varied records (missing, lowest, highest, just short, out of range) to test rules on."""
+    rows: list[dict[str, Any]] = [{}]
+    for variant in range(4):
+        row: dict[str, Any] = {}
+        for j, item in enumerate([*framework.spec.get("context", []), *framework.inputs]):
+            kind, code = item["type"], item["code"]
+            if kind == "bool":
+                row[code] = (variant + j) % 3 == 0 if variant != 3 else None
+            elif kind == "str":
+                row[code] = f"{code}{variant + j}" if variant != 3 else None
+            else:
+                low, high = item["min"], item["max"]
+                choices = [low, high, item.get("pass_min", high) - 1 if "pass_min" in item else low, high + 1]
+                value = choices[(variant + j) % 4]
+                row[code] = int(value) if kind == "int" else float(value)
+        rows.append(row)
+    return rows
+
+
+def _forbidden(expr: pl.Expr) -> str | None:
+    """Why an expression cannot be a per-record rule: it aggregates or uses a window (None if neither)."""
+    try:
+        tree = json.loads(expr.meta.serialize(format="json"))
+    except Exception:  # noqa: BLE001 - an unserialisable expression is left to the row-by-row check
+        return None
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for name, child in node.items():
+                if name in ("Over", "Window", "Rolling"):
+                    found.add("window")
+                elif name == "Agg":
+                    found.add("aggregate")
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif node == "Len":
+            found.add("aggregate")
+
+    walk(tree)
+    if "window" in found:
+        return "window functions are not allowed in per-record rules"
+    if "aggregate" in found:
+        return "aggregates are not allowed in per-record rules (only roll-up rules may aggregate)"
+    return None
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _check_expressions(framework: Framework, check: _Checker) -> None:
+    """Evaluate every expression on an empty and a sample frame with the declared types (STACK-NOTES.md).
 
     `sql_expr` parses without a schema, so a misspelt column only fails at evaluation; this makes it fail at
-    load, naming the key. Per-record rules may not aggregate: on a three-row frame they must give three rows.
+    load, naming the key. Per-record rules may not aggregate or use windows: such nodes are refused, and each
+    expression must give on a many-row frame exactly what it gives on each row alone (so one-row and bulk
+    evaluation agree).
     """
-    empty = framework.frame([])
-    nulls = framework.frame([{}, {}, {}])
-    known = set(framework.schema) | {"short_count"}
+    known = set(framework.schema) | {"short_count", "invalid_count"}
     known |= {f"short__{i['code']}" for i in framework.inputs if "pass_min" in i}
     known |= {f"invalid__{i['code']}" for i in framework.inputs if "min" in i}
-    expressions = [(f"derived.{name}", name, expr) for name, expr in framework.spec["derived"].items()]
+    expressions = [(f"derived.{name}", name, text) for name, text in framework.spec["derived"].items()]
     expressions += [(f"levels.{rule['code']}.when", None, rule["when"]) for rule in framework.spec["levels"]]
     partial = Framework({**framework.spec, "derived": {}, "levels": [], "otherwise": {"code": "x"}})
-    frames = [partial.evaluate(empty), partial.evaluate(nulls)]
+    empty = partial.evaluate(framework.frame([]))
+    frame = partial.evaluate(framework.frame(_sample_rows(framework)))
     for key, name, text in expressions:
-        _require(isinstance(text, str) and bool(text.strip()), source, key, "must be an SQL expression")
-        _require(not WINDOW.search(STRING_LITERAL.sub("''", text)), source, key,
-                 "window functions are not allowed in per-record rules")
+        check.need(isinstance(text, str) and bool(text.strip()), key, "must be an SQL expression")
+        check.need(
+            not WINDOW.search(STRING_LITERAL.sub("''", text)),
+            key,
+            "window functions are not allowed in per-record rules",
+        )
         try:
             expr = pl.sql_expr(text)
         except Exception as exc:  # noqa: BLE001 - Polars raises several kinds; all mean "bad SQL"
-            raise FrameworkError(source, key, f"not valid SQL: {exc}") from exc
+            raise FrameworkError(check.source, key, f"not valid SQL: {_first_line(exc)}") from exc
         unknown = sorted(set(expr.meta.root_names()) - known)
-        _require(not unknown, source, key, f"unknown column {', '.join(unknown)}")
+        check.need(not unknown, key, f"unknown column {', '.join(unknown)}")
+        forbidden = _forbidden(expr)
+        check.need(forbidden is None, key, forbidden or "")
+        result = expr.alias("_result")
         try:
-            results = [frame.select(expr.alias("_result")) for frame in frames]
+            # with_columns, not select: a constant broadcasts to every row like any per-record value.
+            typed = empty.with_columns(result).schema["_result"]
+            whole = frame.with_columns(result).select("_result")
+            alone = pl.concat(
+                [frame.slice(i, 1).with_columns(result).select("_result") for i in range(frame.height)]
+            )
         except Exception as exc:  # noqa: BLE001
-            raise FrameworkError(source, key, f"cannot be evaluated on the declared types: {exc}") from exc
-        _require(results[1].height == 3 or expr.meta.is_literal(), source, key,
-                 "aggregates are not allowed in per-record rules (only roll-up rules may aggregate)")
+            reason = f"cannot be evaluated on the declared types: {_first_line(exc)}"
+            raise FrameworkError(check.source, key, reason) from exc
+        check.need(
+            whole.equals(alone),
+            key,
+            "must depend on its own record only (aggregates and window "
+            "functions are not allowed in per-record rules)",
+        )
         if name is None:
-            _require(results[0].schema["_result"] == pl.Boolean, source, key, "must be true or false")
-        else:
-            known.add(name)
-            frames = [frame.with_columns(expr.alias(name)) for frame in frames]
+            check.need(typed == pl.Boolean, key, f"must be true or false, not {typed}")
+            continue
+        known.add(name)
+        empty = empty.with_columns(expr.alias(name))
+        frame = frame.with_columns(expr.alias(name))
+        if frame.schema[name].is_float():
+            frame = frame.with_columns(pl.col(name).fill_nan(None))
 
 
 def load_file(path: str) -> Framework:

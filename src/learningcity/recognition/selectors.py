@@ -9,6 +9,7 @@ from learningcity.accounts.models import User
 from learningcity.text import fold
 
 from .models import Assessment, Campaign, Certificate, Evidence, Person, Status
+from .services import id_number_hash
 
 # Officers read the people and assessments of their subtree; a citizen reads their own.
 READER_ROLES = policy.OFFICER_ROLES
@@ -26,6 +27,14 @@ def people_search(user: User, query: str) -> QuerySet[Person]:
     return people
 
 
+def people_matching_id_number(user: User, id_number: str) -> QuerySet[Person]:
+    """People the user may see whose ID card number is `id_number` (matched by its keyed hash)."""
+    digits = "".join(ch for ch in id_number if ch.isdigit())
+    if not digits:
+        return Person.objects.none()
+    return people_visible(user).filter(id_number_hash=id_number_hash(digits))
+
+
 def assessments_visible(user: User) -> QuerySet[Assessment]:
     own = Q(person__user=user) if user.is_authenticated else Q(pk__in=[])
     return Assessment.objects.filter(policy.scope_q(user, READER_ROLES, "unit") | own).select_related(
@@ -34,12 +43,17 @@ def assessments_visible(user: User) -> QuerySet[Assessment]:
 
 
 def assessments_due(user: User) -> QuerySet[Assessment]:
-    """Submitted assessments waiting at a stage this user reviews, within the scope of that role."""
+    """Submitted assessments waiting at a stage this user reviews, within the scope of that role.
+
+    Never the user's own assessment: nobody reviews themself (recognition.services.can_review).
+    """
     q = Q(pk__in=[])
     for stage, role in policy.STAGE_ROLES.items():
         q |= Q(review_stage=stage) & policy.scope_q(user, [role], "unit")
+    own = Q(person__user_id=user.pk) if user.is_authenticated else Q(pk__in=[])
     return (
         Assessment.objects.filter(Q(status=Status.SUBMITTED) & q)
+        .exclude(own)
         .select_related("person", "unit", "campaign", "framework_version")
         .order_by("submitted_at", "pk")
     )
@@ -50,7 +64,7 @@ def evidence_visible(user: User) -> QuerySet[Evidence]:
 
 
 def campaigns_visible(user: User) -> QuerySet[Campaign]:
-    """Campaigns whose territory contains or lies within the user's units (a citizen sees their own campaigns)."""
+    """Campaigns whose territory contains or lies within the user's units (a citizen: their own campaigns)."""
     if not user.is_authenticated:
         return Campaign.objects.none()
     if user.is_superuser:
@@ -73,7 +87,7 @@ def certificate_public(code: str) -> Certificate | None:
 
 
 def person_can_see_sensitive(user: User, person: Person) -> bool:
-    """Birth dates and ethnicity: the person themself, or roles that need them (policy.SENSITIVE_DATA_ROLES)."""
+    """Birth dates and ethnicity: the person themself, or the roles that need them (SENSITIVE_DATA_ROLES)."""
     return (person.user_id is not None and person.user_id == user.pk) or policy.covers(
         user, policy.SENSITIVE_DATA_ROLES, person.unit
     )

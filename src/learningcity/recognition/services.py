@@ -3,10 +3,11 @@
 Every write is one transaction that checks the actor's role and scope (accounts.policy), validates, saves,
 and appends to the audit log. State machine of an assessment:
 
-    draft ──submit──▶ submitted(stage 1) ──approve──▶ submitted(stage 2) … ──approve──▶ approved ──certify──▶ recognised
-      ▲                   │                                                                  
-      └──── returned ◀────┴── return (with a reason; the citizen edits and resubmits)
-                          └── reject (with a reason) ──▶ rejected
+    draft ──submit──▶ submitted(first stage) ──approve──▶ … submitted(last stage) ──approve──▶ approved
+      ▲                   │                                                                     │
+      │                   ├── reject (with a reason) ──▶ rejected                            certify
+      └──── returned ◀────┴── return (with a reason; the citizen edits and resubmits)          ▼
+                                                                                          recognised
 
 The stages come from the framework's `review_chain`; a hamlet stage applies only to people registered on a
 hamlet. Each stage is acted on by the role `accounts.policy.STAGE_ROLES` names, within its scope.
@@ -81,6 +82,15 @@ def _person_fields(
     }
 
 
+def _check_not_registered(id_hash: str) -> None:
+    """One person, one record: an ID card number already on file is refused (matched by its keyed hash).
+
+    The message does not say where the other record is: the actor may not be allowed to see it.
+    """
+    if id_hash and Person.objects.filter(id_number_hash=id_hash).exists():
+        raise ValidationError({"id_number": _("A person with this ID card number is already registered.")})
+
+
 def _check_person_unit(unit: Unit) -> None:
     if unit.era != Era.CURRENT or unit.level not in (Level.COMMUNE, Level.HAMLET):
         raise ValidationError({"unit": _("Choose today's commune, hamlet or residential group.")})
@@ -101,13 +111,21 @@ def person_register_self(
 ) -> Person:
     """A citizen registers themself; consent to processing their personal data is required."""
     if not consent:
-        raise ValidationError({"consent": _("Registration needs your consent to the processing of your data.")})
+        raise ValidationError(
+            {"consent": _("Registration needs your consent to the processing of your data.")}
+        )
     if hasattr(user, "person"):
         raise ValidationError(_("This account is already registered as a citizen."))
     _check_person_unit(unit)
     fields = _person_fields(
-        full_name=full_name, sex=sex, birth_date=birth_date, ethnicity=ethnicity, id_number=id_number, phone=phone
+        full_name=full_name,
+        sex=sex,
+        birth_date=birth_date,
+        ethnicity=ethnicity,
+        id_number=id_number,
+        phone=phone,
     )
+    _check_not_registered(fields["id_number_hash"])
     person = Person.objects.create(unit=unit, user=user, consent_at=timezone.now(), entered_by=user, **fields)
     policy_grant_citizen(user=user, unit=unit)
     audit_append(actor=user, action="person.register", obj=person, unit=unit)
@@ -139,12 +157,22 @@ def person_enrol(
     if not policy.covers(actor, policy.ENROLMENT_ROLES, unit):
         raise PermissionDenied(_("You cannot register people in this unit."))
     if not consent_confirmed:
-        raise ValidationError({"consent_confirmed": _("Confirm that the citizen agreed to the processing of their data.")})
+        raise ValidationError(
+            {"consent_confirmed": _("Confirm that the citizen agreed to the processing of their data.")}
+        )
     _check_person_unit(unit)
     fields = _person_fields(
-        full_name=full_name, sex=sex, birth_date=birth_date, ethnicity=ethnicity, id_number=id_number, phone=phone
+        full_name=full_name,
+        sex=sex,
+        birth_date=birth_date,
+        ethnicity=ethnicity,
+        id_number=id_number,
+        phone=phone,
     )
-    person = Person.objects.create(unit=unit, consent_at=timezone.now(), entered_by=actor, is_demo=is_demo, **fields)
+    _check_not_registered(fields["id_number_hash"])
+    person = Person.objects.create(
+        unit=unit, consent_at=timezone.now(), entered_by=actor, is_demo=is_demo, **fields
+    )
     audit_append(actor=actor, action="person.enrol", obj=person, unit=unit, on_behalf_of_person_id=person.pk)
     return person
 
@@ -177,13 +205,23 @@ def campaign_create(
     if not (2000 <= year <= 2100):
         raise ValidationError({"year": _("Enter a year between 2000 and 2100.")})
     campaign = Campaign.objects.create(
-        name=nfc(name), year=year, territory=territory, opens_on=opens_on,
-        submission_deadline=submission_deadline, review_deadline=review_deadline,
-        created_by=actor, is_demo=is_demo,
+        name=nfc(name),
+        year=year,
+        territory=territory,
+        opens_on=opens_on,
+        submission_deadline=submission_deadline,
+        review_deadline=review_deadline,
+        created_by=actor,
+        is_demo=is_demo,
     )
     campaign.frameworks.set(frameworks)
-    audit_append(actor=actor, action="campaign.create", obj=campaign, unit=territory,
-                 data={"frameworks": [str(f) for f in frameworks]})
+    audit_append(
+        actor=actor,
+        action="campaign.create",
+        obj=campaign,
+        unit=territory,
+        data={"frameworks": [str(f) for f in frameworks]},
+    )
     return campaign
 
 
@@ -231,7 +269,10 @@ def _coerce_answers(version: FrameworkVersion, answers: Mapping[str, Any]) -> di
             errors[code] = _("Enter a number.")
             continue
         if "min" in item and not (item["min"] <= value <= item["max"]):
-            errors[code] = _("Enter a value from %(min)s to %(max)s.") % {"min": item["min"], "max": item["max"]}
+            errors[code] = _("Enter a value from %(min)s to %(max)s.") % {
+                "min": item["min"],
+                "max": item["max"],
+            }
             continue
         clean[code] = value
     unknown = sorted(set(answers) - {item["code"] for item in version.inputs})
@@ -273,7 +314,9 @@ def _summarise(version: FrameworkVersion, row: Mapping[str, Any]) -> dict[str, A
 def _store_result(assessment: Assessment) -> None:
     summary = _summarise(
         assessment.framework_version,
-        framework_compiled(assessment.framework_version).evaluate_one({**assessment.answers, **_context(assessment)}),
+        framework_compiled(assessment.framework_version).evaluate_one(
+            {**assessment.answers, **_context(assessment)}
+        ),
     )
     assessment.result = summary
     assessment.level = summary["level"]
@@ -305,13 +348,23 @@ def assessment_start(
         _check_group(version, group)
     on_behalf = person.user_id != actor.pk
     assessment = Assessment(
-        campaign=campaign, framework_version=version, person=person, unit=person.unit, group=group,
-        entered_on_behalf=on_behalf, entered_by=actor,
+        campaign=campaign,
+        framework_version=version,
+        person=person,
+        unit=person.unit,
+        group=group,
+        entered_on_behalf=on_behalf,
+        entered_by=actor,
     )
     _store_result(assessment)
     assessment.save()
-    audit_append(actor=actor, action="assessment.start", obj=assessment, unit=assessment.unit,
-                 on_behalf_of_person_id=person.pk if on_behalf else None)
+    audit_append(
+        actor=actor,
+        action="assessment.start",
+        obj=assessment,
+        unit=assessment.unit,
+        on_behalf_of_person_id=person.pk if on_behalf else None,
+    )
     return assessment
 
 
@@ -325,8 +378,10 @@ def assessment_save(
     notes: Mapping[str, str] | None = None,
 ) -> Assessment:
     """Store a draft's answers (all or some) and its fresh result; only drafts and returned ones change."""
-    assessment = Assessment.objects.select_for_update().select_related("framework_version", "unit", "person").get(
-        pk=assessment.pk
+    assessment = (
+        Assessment.objects.select_for_update()
+        .select_related("framework_version", "unit", "person")
+        .get(pk=assessment.pk)
     )
     if not can_edit_for(actor, assessment.person):
         raise PermissionDenied(_("You cannot change this assessment."))
@@ -339,7 +394,9 @@ def assessment_save(
     assessment.answers = _coerce_answers(version, answers)
     if notes is not None:
         codes = {item["code"] for item in version.inputs}
-        assessment.notes = {code: nfc(text)[:1000] for code, text in notes.items() if code in codes and nfc(text)}
+        assessment.notes = {
+            code: nfc(text)[:1000] for code, text in notes.items() if code in codes and nfc(text)
+        }
     if assessment.person.user_id != actor.pk:
         assessment.entered_on_behalf = True
     assessment.entered_by = actor
@@ -369,8 +426,10 @@ def _stages(assessment: Assessment) -> list[str]:
 @transaction.atomic
 def assessment_submit(*, actor: User, assessment: Assessment) -> Assessment:
     """Send a complete self-assessment to its first review stage."""
-    assessment = Assessment.objects.select_for_update().select_related("framework_version", "unit", "person").get(
-        pk=assessment.pk
+    assessment = (
+        Assessment.objects.select_for_update()
+        .select_related("framework_version", "unit", "person")
+        .get(pk=assessment.pk)
     )
     if not can_edit_for(actor, assessment.person):
         raise PermissionDenied(_("You cannot submit this assessment."))
@@ -381,11 +440,15 @@ def assessment_submit(*, actor: User, assessment: Assessment) -> Assessment:
         raise ValidationError({"group": _("Choose your citizen group.")})
     unanswered = [item["code"] for item in version.inputs if item["code"] not in assessment.answers]
     if unanswered:
-        raise ValidationError(_("Answer every indicator before submitting (missing: %(codes)s).")
-                              % {"codes": ", ".join(unanswered)})
+        raise ValidationError(
+            _("Answer every indicator before submitting (missing: %(codes)s).")
+            % {"codes": ", ".join(unanswered)}
+        )
     lacking = missing_evidence(assessment)
     if lacking:
-        raise ValidationError(_("Attach evidence or describe it for: %(codes)s.") % {"codes": ", ".join(lacking)})
+        raise ValidationError(
+            _("Attach evidence or describe it for: %(codes)s.") % {"codes": ", ".join(lacking)}
+        )
     if timezone.localdate() > assessment.campaign.submission_deadline:
         raise ValidationError(_("The campaign's submission deadline has passed."))
     stages = _stages(assessment)
@@ -395,9 +458,14 @@ def assessment_submit(*, actor: User, assessment: Assessment) -> Assessment:
     assessment.submitted_at = timezone.now()
     assessment.save()
     on_behalf = assessment.person.user_id != actor.pk
-    audit_append(actor=actor, action="assessment.submit", obj=assessment, unit=assessment.unit,
-                 on_behalf_of_person_id=assessment.person_id if on_behalf else None,
-                 data={"score": assessment.score, "level": assessment.level})
+    audit_append(
+        actor=actor,
+        action="assessment.submit",
+        obj=assessment,
+        unit=assessment.unit,
+        on_behalf_of_person_id=assessment.person_id if on_behalf else None,
+        data={"score": assessment.score, "level": assessment.level},
+    )
     return assessment
 
 
@@ -408,8 +476,13 @@ class Decision:
     ALL = (APPROVE, RETURN, REJECT)
 
 
+def _is_own(actor: User, assessment: Assessment) -> bool:
+    return assessment.person.user_id is not None and assessment.person.user_id == actor.pk
+
+
 def can_review(actor: User, assessment: Assessment) -> bool:
-    if assessment.status != Status.SUBMITTED or not assessment.review_stage:
+    """The role of the assessment's current stage, within its scope; nobody reviews their own assessment."""
+    if assessment.status != Status.SUBMITTED or not assessment.review_stage or _is_own(actor, assessment):
         return False
     role = policy.STAGE_ROLES.get(assessment.review_stage)
     return role is not None and policy.covers(actor, [role], assessment.unit)
@@ -417,9 +490,11 @@ def can_review(actor: User, assessment: Assessment) -> bool:
 
 @transaction.atomic
 def assessment_review(*, actor: User, assessment: Assessment, decision: str, reason: str = "") -> Assessment:
-    """A reviewer's decision at the assessment's current stage: approve, return (reason) or reject (reason)."""
-    assessment = Assessment.objects.select_for_update().select_related("framework_version", "unit", "person").get(
-        pk=assessment.pk
+    """A reviewer's decision at the current stage: approve, or return or reject (each with a reason)."""
+    assessment = (
+        Assessment.objects.select_for_update()
+        .select_related("framework_version", "unit", "person")
+        .get(pk=assessment.pk)
     )
     if decision not in Decision.ALL:
         raise ValidationError({"decision": _("Choose approve, return or reject.")})
@@ -434,7 +509,7 @@ def assessment_review(*, actor: User, assessment: Assessment, decision: str, rea
         if not assessment.result.get("passes"):
             raise ValidationError(_("The self-assessment does not meet the criteria; return or reject it."))
         stages = _stages(assessment)
-        following = stages[stages.index(stage) + 1:] if stage in stages else []
+        following = stages[stages.index(stage) + 1 :] if stage in stages else []
         if following:
             assessment.review_stage = following[0]
         else:
@@ -450,14 +525,23 @@ def assessment_review(*, actor: User, assessment: Assessment, decision: str, rea
         assessment.decided_at = timezone.now()
     assessment.last_reason = reason
     assessment.save()
-    audit_append(actor=actor, action=f"assessment.{decision}", obj=assessment, unit=assessment.unit,
-                 reason=reason, data={"stage": stage, "score": assessment.score})
+    audit_append(
+        actor=actor,
+        action=f"assessment.{decision}",
+        obj=assessment,
+        unit=assessment.unit,
+        reason=reason,
+        data={"stage": stage, "score": assessment.score},
+    )
     return assessment
 
 
 def can_certify(actor: User, assessment: Assessment) -> bool:
+    """The role of the last stage (or a province coordinator) within its scope; never one's own assessment."""
+    if _is_own(actor, assessment):
+        return False
     chain = _stages(assessment) or assessment.framework_version.review_chain
-    role = policy.STAGE_ROLES.get(chain[-1]) if chain else Role.COMMUNE_OFFICER
+    role = policy.STAGE_ROLES.get(chain[-1], Role.COMMUNE_OFFICER) if chain else Role.COMMUNE_OFFICER
     roles = {role, Role.PROVINCE_COORDINATOR}
     return assessment.status == Status.APPROVED and policy.covers(actor, roles, assessment.unit)
 
@@ -470,15 +554,19 @@ def _certificate_code() -> str:
 @transaction.atomic
 def assessment_certify(*, actor: User, assessment: Assessment) -> Certificate:
     """The competent level recognises an approved assessment and issues its certificate."""
-    assessment = Assessment.objects.select_for_update().select_related(
-        "framework_version", "unit", "person", "campaign"
-    ).get(pk=assessment.pk)
+    assessment = (
+        Assessment.objects.select_for_update()
+        .select_related("framework_version", "unit", "person", "campaign")
+        .get(pk=assessment.pk)
+    )
     if not can_certify(actor, assessment):
         raise PermissionDenied(_("You cannot recognise this assessment."))
     certificate_spec = assessment.framework_version.spec.get("certificate") or {}
     title = certificate_spec.get("title") or assessment.framework_version.spec["title"]
     unit_names = list(
-        Unit.objects.filter(pk__in=assessment.unit.ancestor_ids).order_by("-path").values_list("name", flat=True)
+        Unit.objects.filter(pk__in=assessment.unit.ancestor_ids)
+        .order_by("-path")
+        .values_list("name", flat=True)
     )
     certificate = Certificate.objects.create(
         assessment=assessment,
@@ -493,8 +581,13 @@ def assessment_certify(*, actor: User, assessment: Assessment) -> Certificate:
     assessment.status = Status.RECOGNISED
     assessment.decided_at = timezone.now()
     assessment.save(update_fields=["status", "decided_at", "updated_at"])
-    audit_append(actor=actor, action="assessment.certify", obj=assessment, unit=assessment.unit,
-                 data={"certificate": certificate.code})
+    audit_append(
+        actor=actor,
+        action="assessment.certify",
+        obj=assessment,
+        unit=assessment.unit,
+        data={"certificate": certificate.code},
+    )
     return certificate
 
 
@@ -519,7 +612,9 @@ def evidence_content_type(head: bytes) -> str | None:
 
 
 @transaction.atomic
-def evidence_attach(*, actor: User, assessment: Assessment, input_code: str, upload: UploadedFile) -> Evidence:
+def evidence_attach(
+    *, actor: User, assessment: Assessment, input_code: str, upload: UploadedFile
+) -> Evidence:
     """Attach one evidence file to one input: size- and type-checked, stored under a random private name."""
     if not can_edit_for(actor, assessment.person):
         raise PermissionDenied(_("You cannot add evidence to this assessment."))
@@ -529,7 +624,9 @@ def evidence_attach(*, actor: User, assessment: Assessment, input_code: str, upl
         raise ValidationError({"input_code": _("Unknown indicator.")})
     limit = settings.EVIDENCE_MAX_BYTES
     if upload.size is None or upload.size > limit:
-        raise ValidationError({"file": _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}})
+        raise ValidationError(
+            {"file": _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}}
+        )
     if upload.size == 0:
         raise ValidationError({"file": _("The file is empty.")})
     upload.seek(0)
@@ -543,13 +640,23 @@ def evidence_attach(*, actor: User, assessment: Assessment, input_code: str, upl
         digest.update(chunk)
     upload.seek(0)
     evidence = Evidence(
-        assessment=assessment, input_code=input_code, original_name=nfc(upload.name or "evidence")[:200],
-        content_type=content_type, size=upload.size, sha256=digest.hexdigest(), uploaded_by=actor,
+        assessment=assessment,
+        input_code=input_code,
+        original_name=nfc(upload.name or "evidence")[:200],
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
     )
     evidence.file.save("evidence", upload, save=False)
     evidence.save()
-    audit_append(actor=actor, action="evidence.attach", obj=evidence, unit=assessment.unit,
-                 data={"input": input_code, "sha256": evidence.sha256})
+    audit_append(
+        actor=actor,
+        action="evidence.attach",
+        obj=evidence,
+        unit=assessment.unit,
+        data={"input": input_code, "sha256": evidence.sha256},
+    )
     return evidence
 
 
@@ -558,8 +665,13 @@ def evidence_remove(*, actor: User, evidence: Evidence) -> None:
     assessment = evidence.assessment
     if not can_edit_for(actor, assessment.person) or not assessment.is_editable:
         raise PermissionDenied(_("You cannot remove this evidence."))
-    audit_append(actor=actor, action="evidence.remove", obj=evidence, unit=assessment.unit,
-                 data={"input": evidence.input_code, "sha256": evidence.sha256})
+    audit_append(
+        actor=actor,
+        action="evidence.remove",
+        obj=evidence,
+        unit=assessment.unit,
+        data={"input": evidence.input_code, "sha256": evidence.sha256},
+    )
     storage, name = evidence.file.storage, evidence.file.name
     evidence.delete()
     transaction.on_commit(lambda: storage.delete(name) if name else None)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 from django.db import transaction
+from django.utils import timezone
 
 from learningcity.text import fold, nfc
 
@@ -68,7 +69,9 @@ def territory_load_official(*, progress: Progress | None = None) -> dict[str, in
     say = progress or (lambda _message: None)
     say("provinces and communes since 2025-07-01")
     provinces = _create_level(Era.CURRENT, Level.PROVINCE, _rows("provinces_2025.csv"), None, "")
-    communes = _create_level(Era.CURRENT, Level.COMMUNE, _rows("communes_2025.csv"), provinces, "province_code")
+    communes = _create_level(
+        Era.CURRENT, Level.COMMUNE, _rows("communes_2025.csv"), provinces, "province_code"
+    )
     say("provinces, districts and communes before the reform")
     old_provinces = _create_level(Era.LEGACY, Level.PROVINCE, _rows("legacy_provinces.csv"), None, "")
     old_districts = _create_level(
@@ -81,15 +84,18 @@ def territory_load_official(*, progress: Progress | None = None) -> dict[str, in
     table = _rows("commune_conversion_2025.csv")
     # A few old communes appear in the conversion table but not in the legacy list (units changed between the
     # two snapshots). Keep their rows: add them under their district with the name marked as unknown.
-    unnamed = {
-        row["old_code"]: row for row in table if row["old_code"] not in old_communes
-    }
+    unnamed = {row["old_code"]: row for row in table if row["old_code"] not in old_communes}
     if unnamed:
         extra = _create_level(
             Era.LEGACY,
             Level.COMMUNE,
             [
-                {"code": code, "name": f"Đơn vị mã {code}", "division_type": "", "district_code": row["old_district_code"]}
+                {
+                    "code": code,
+                    "name": f"Đơn vị mã {code}",
+                    "division_type": "",
+                    "district_code": row["old_district_code"],
+                }
                 for code, row in sorted(unnamed.items())
             ],
             old_districts,
@@ -135,15 +141,15 @@ def learning_city_derive_current_units(city: LearningCity) -> list[LearningCityU
 
     A new commune is partial when some of its old parts lay outside the city.
     """
-    joined = [m.unit for m in city.memberships.filter(basis=LearningCityUnit.Basis.AS_JOINED).select_related("unit")]
+    joined = [
+        m.unit for m in city.memberships.filter(basis=LearningCityUnit.Basis.AS_JOINED).select_related("unit")
+    ]
     legacy = [u for u in joined if u.era == Era.LEGACY]
     if not legacy:
         return []
     inside = _legacy_communes_under(legacy)
     sources: dict[int, set[int]] = defaultdict(set)
-    targets = set(
-        UnitConversion.objects.filter(old_unit_id__in=inside).values_list("new_unit_id", flat=True)
-    )
+    targets = set(UnitConversion.objects.filter(old_unit_id__in=inside).values_list("new_unit_id", flat=True))
     for old_id, new_id in UnitConversion.objects.filter(new_unit_id__in=targets).values_list(
         "old_unit_id", "new_unit_id"
     ):
@@ -192,7 +198,7 @@ def learning_cities_seed() -> int:
 
 
 def hamlet_create(*, commune: Unit, name: str, code: str = "", division_type: str = "thôn") -> Unit:
-    """A hamlet or residential group below one of today's communes (permission is checked by callers' policy)."""
+    """A hamlet or residential group below one of today's communes (callers check permission: the policy)."""
     if commune.level != Level.COMMUNE or commune.era != Era.CURRENT:
         raise ValueError("Hamlets hang below one of today's communes.")
     clean = nfc(name)
@@ -205,7 +211,7 @@ def hamlet_create(*, commune: Unit, name: str, code: str = "", division_type: st
         division_type=division_type,
         parent=commune,
         path="",
-        valid_from=dt.date.today(),
+        valid_from=timezone.localdate(),
         source="created by users",
     )
     hamlet.path = f"{commune.path}{hamlet.pk}/"
