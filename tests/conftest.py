@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator
+
 import pytest
+from django.db import connection
 
 from learningcity.territory.services import learning_cities_seed, territory_load_official
 
@@ -32,3 +36,27 @@ def _fast_and_quiet(settings, tmp_path):  # noqa: ANN001
 @pytest.fixture
 def cast(db) -> Cast:  # noqa: ANN001
     return make_cast()
+
+
+AUDIT_MIGRATION = importlib.import_module("learningcity.accounts.migrations.0002_audit_append_only")
+
+
+def _audit_triggers(*, on: bool) -> None:
+    with connection.schema_editor() as editor:
+        AUDIT_MIGRATION.reverse(None, editor)
+        if on:
+            AUDIT_MIGRATION.forward(None, editor)
+
+
+@pytest.fixture
+def flushable_db(transactional_db) -> Iterator[None]:  # noqa: ANN001
+    """A transactional database (other threads and processes see the writes) with the territory loaded.
+
+    Such tests end by flushing every table, which the append-only audit log refuses: its triggers are lifted
+    for the flush only, and put back before the next test.
+    """
+    _audit_triggers(on=True)
+    territory_load_official()
+    learning_cities_seed()
+    yield
+    _audit_triggers(on=False)

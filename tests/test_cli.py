@@ -12,12 +12,14 @@ import polars as pl
 import pytest
 from django.core.management import call_command, load_command_class
 from django.core.management.base import CommandError
+from django_tasks import TaskResultStatus, task
 
 from learningcity.frameworks.selectors import framework_compiled
 from learningcity.frameworks.services import frameworks_seed
 from learningcity.recognition.demo import DemoLogin, DemoLogins
 from learningcity.recognition.management.commands import demo as demo_command
 from learningcity.recognition.management.commands import serve as serve_command
+from learningcity.territory.models import Unit
 
 FRAMEWORK = "vn.learning-citizen"
 INDICATORS = ["i1_1", "i1_2", "i1_3", "i1_4", "i2_1", "i2_2", "i2_3", "i2_4", "i3_1", "i3_2"]
@@ -220,9 +222,19 @@ def test_serve_without_worker_starts_only_gunicorn(monkeypatch: pytest.MonkeyPat
     assert "127.0.0.1:8200" in server.argv
 
 
-def test_worker_runs_the_database_queue_until_it_is_empty(db, settings) -> None:  # noqa: ANN001
+@task()
+def record_a_unit_name(code: str) -> str:
+    """A job for the worker test: reads the database, returns a value the test can check."""
+    return Unit.objects.get(era="2025", level="province", code=code).name
+
+
+def test_worker_runs_the_database_queue_until_it_is_empty(flushable_db, settings) -> None:  # noqa: ANN001
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    result = record_a_unit_name.enqueue("14")
     call_command("worker", "--batch", "--interval", "0", stdout=StringIO(), stderr=StringIO())
+    result.refresh()
+    assert result.status == TaskResultStatus.SUCCESSFUL
+    assert result.return_value == "Tỉnh Sơn La"
 
 
 def test_the_learningcity_command_lists_the_subcommands() -> None:

@@ -6,15 +6,11 @@ in CI (CI=true) a missing browser fails the run.
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
-
-from learningcity.territory.services import learning_cities_seed, territory_load_official
 
 from ..cast import PASSWORD, Cast, make_cast
 
@@ -38,28 +34,10 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
-AUDIT_MIGRATION = importlib.import_module("learningcity.accounts.migrations.0002_audit_append_only")
-
-
 @pytest.fixture
-def e2e_cast(transactional_db, live_server) -> Iterator[Cast]:  # noqa: ANN001
-    """The named cast in a database the live server thread can see.
-
-    Transactional tests flush every table afterwards, which the append-only audit log refuses: lift its
-    triggers for the flush only, and put them back before the next test.
-    """
-    territory_load_official()
-    learning_cities_seed()
-    yield make_cast()
-    with connection.schema_editor() as editor:
-        AUDIT_MIGRATION.reverse(None, editor)
-
-
-@pytest.fixture(autouse=True)
-def _audit_triggers_in_place(transactional_db) -> None:  # noqa: ANN001
-    with connection.schema_editor() as editor:
-        AUDIT_MIGRATION.reverse(None, editor)
-        AUDIT_MIGRATION.forward(None, editor)
+def e2e_cast(flushable_db, live_server) -> Cast:  # noqa: ANN001
+    """The named cast in a database the live server thread can see."""
+    return make_cast()
 
 
 @pytest.fixture
