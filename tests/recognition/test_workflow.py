@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from learningcity.accounts.models import AuditEntry, User
 from learningcity.recognition import selectors, services
@@ -387,3 +388,25 @@ def test_registration_needs_consent_and_enrolment_needs_a_covering_role(cast: Ca
             services.person_enrol(
                 actor=actor, unit=cast.hamlet_a, full_name="Lò Văn Ơn", consent_confirmed=True
             )
+
+
+def test_a_hamlet_heads_own_assessment_goes_to_the_commune(cast: Cast) -> None:
+    head = Person.objects.create(
+        unit=cast.hamlet_a,
+        full_name="Quàng Văn Tổ",
+        name_folded="quang van to",
+        user=cast.head_a,
+        consent_at=timezone.now(),
+    )
+    a = services.assessment_start(
+        actor=cast.head_a, campaign=cast.campaign, person=head, version=cast.framework, group="g1"
+    )
+    services.assessment_save(
+        actor=cast.head_a, assessment=a, answers=GOOD_ANSWERS, notes={c: "Sổ học tập" for c in GOOD_ANSWERS}
+    )
+    a = services.assessment_submit(actor=cast.head_a, assessment=a)
+    assert (a.status, a.review_stage) == (Status.SUBMITTED, "commune")
+    with pytest.raises(PermissionDenied):
+        services.assessment_review(actor=cast.head_a, assessment=a, decision="approve")
+    a = services.assessment_review(actor=cast.officer_a, assessment=a, decision="approve")
+    assert a.status == Status.APPROVED

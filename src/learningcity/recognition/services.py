@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from learningcity.accounts import policy
 from learningcity.accounts.models import Role, RoleAssignment, User
 from learningcity.accounts.services import audit_append
+from learningcity.frameworks.engine import REVIEW_STAGES
 from learningcity.frameworks.models import FrameworkVersion
 from learningcity.frameworks.selectors import framework_compiled
 from learningcity.territory.models import Era, Level, Unit
@@ -418,9 +419,26 @@ def missing_evidence(assessment: Assessment) -> list[str]:
 
 
 def _stages(assessment: Assessment) -> list[str]:
-    """The review chain that applies to the assessment's unit: a hamlet stage only below a hamlet."""
+    """The review chain that applies to the assessment: a hamlet stage only below a hamlet.
+
+    Nobody reviews their own assessment: a stage whose reviewer role the applicant holds there (a hamlet
+    head's own self-assessment) goes up to the next level instead, so it is never stuck.
+    """
     levels = set(Unit.objects.filter(pk__in=assessment.unit.ancestor_ids).values_list("level", flat=True))
-    return [stage for stage in assessment.framework_version.review_chain if stage in levels]
+    chain = [stage for stage in assessment.framework_version.review_chain if stage in levels]
+    applicant = assessment.person.user
+    if applicant is None:
+        return chain
+    stages: list[str] = []
+    for stage in chain:
+        position = REVIEW_STAGES.index(stage)
+        while position + 1 < len(REVIEW_STAGES) and policy.covers(
+            applicant, [policy.STAGE_ROLES[REVIEW_STAGES[position]]], assessment.unit
+        ):
+            position += 1
+        if REVIEW_STAGES[position] not in stages:
+            stages.append(REVIEW_STAGES[position])
+    return stages
 
 
 @transaction.atomic
