@@ -48,7 +48,10 @@ def test_the_demo_city_holds_every_workflow_state_and_loads_only_once(db) -> Non
     campaign = Campaign.objects.get(is_demo=True)
     assert campaign.year == today.year
     assessments = Assessment.objects.filter(campaign=campaign)
-    assert set(assessments.values_list("status", flat=True)) == set(Status.values)
+    # The in-progress campaign holds every state of the citizen's path (appeals and revocations come with the
+    # finished campaign of issue #3).
+    path = set(Status.values) - {Status.APPEALED, Status.REVOKED}
+    assert set(assessments.values_list("status", flat=True)) == path
     submitted_at = set(assessments.filter(status=Status.SUBMITTED).values_list("review_stage", flat=True))
     assert submitted_at == {"hamlet", "commune"}
     assert all(a.last_reason for a in assessments.filter(status__in=[Status.RETURNED, Status.REJECTED]))

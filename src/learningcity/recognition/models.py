@@ -42,11 +42,19 @@ class Person(models.Model):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    household = models.ForeignKey(
+        "Household", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    # Set when an officer merged this record into another (a duplicate); the row stays for the record.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+    )
     is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name_folded", "pk"]
+        indexes = [models.Index(fields=["name_folded", "birth_year", "unit"], name="person_duplicate_key")]
 
     def __str__(self) -> str:
         return self.full_name
@@ -56,13 +64,114 @@ class Person(models.Model):
         return f"••••••••{self.id_number_last4}" if self.id_number_last4 else ""
 
 
+class SubjectKind(models.TextChoices):
+    """What a framework assesses (a framework file's `subject`)."""
+
+    PERSON = "person", _("Citizen")
+    HOUSEHOLD = "household", _("Household")
+    CLAN = "clan", _("Clan")
+    COMMUNITY = "community", _("Community")
+    ORGANISATION = "organisation", _("Organisation")
+
+
+class Clan(models.Model):
+    """A clan (dòng họ): households that share an ancestor, registered on the unit where it gathers."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="clans")
+    name = models.CharField(max_length=150)
+    name_folded = models.CharField(max_length=150, db_index=True, editable=False)
+    is_demo = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name_folded", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "name_folded"], name="clan_unique_name_in_unit")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Household(models.Model):
+    """A household (hộ gia đình) on a hamlet or commune: its members are people, it may belong to a clan."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="households")
+    name = models.CharField(max_length=150)  # as people say it: "Hộ ông Lò Văn Hùng"
+    name_folded = models.CharField(max_length=150, db_index=True, editable=False)
+    # The household's own number in the commune's register, when it has one: the natural key for imports.
+    register_number = models.CharField(max_length=40, blank=True)
+    head = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    clan = models.ForeignKey(
+        Clan, null=True, blank=True, on_delete=models.SET_NULL, related_name="households"
+    )
+    is_demo = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name_folded", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "register_number"],
+                condition=~models.Q(register_number=""),
+                name="household_unique_register_number",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationKind(models.TextChoices):
+    AGENCY = "agency", _("Agency or public service unit")
+    SCHOOL = "school", _("School")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    ASSOCIATION = "association", _("Association or mass organisation")
+    LEARNING_PROMOTION = "hkh_branch", _("Learning-promotion association branch (Hội Khuyến học)")
+
+
+class Organisation(models.Model):
+    """A learning organisation (đơn vị học tập), or a reviewing body such as a Hội Khuyến học branch."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="organisations")
+    name = models.CharField(max_length=200)
+    name_folded = models.CharField(max_length=200, db_index=True, editable=False)
+    kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
+    is_reviewing_body = models.BooleanField(default=False)
+    members = models.ManyToManyField(Person, through="OrganisationMembership", related_name="organisations")
+    is_demo = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name_folded", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationMembership(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="organisation_memberships")
+    position = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "person"], name="organisation_member_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.organisation}"
+
+
 class Campaign(models.Model):
     """A yearly recognition campaign: a year × a territory × a set of framework versions, with deadlines."""
 
     name = models.CharField(max_length=200)
     year = models.PositiveSmallIntegerField()
     territory = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="campaigns")
-    frameworks = models.ManyToManyField(FrameworkVersion, related_name="campaigns")
+    frameworks = models.ManyToManyField(
+        FrameworkVersion, through="CampaignFramework", related_name="campaigns"
+    )
     opens_on = models.DateField()
     submission_deadline = models.DateField()
     review_deadline = models.DateField()
@@ -79,6 +188,33 @@ class Campaign(models.Model):
         return f"{self.name} ({self.year})"
 
 
+class CampaignFramework(models.Model):
+    """A framework in a campaign, with its own deadlines (when they differ) and target rate."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="campaign_frameworks")
+    framework_version = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="+")
+    submission_deadline = models.DateField(null=True, blank=True)
+    review_deadline = models.DateField(null=True, blank=True)
+    # Share of subjects to recognise, e.g. 0.70 learning families by 2025 (QĐ 387/QĐ-TTg); with its source.
+    target_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    target_source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "framework_version"], name="campaign_framework_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(target_rate__isnull=True)
+                | models.Q(target_rate__gte=0, target_rate__lte=1),
+                name="campaign_framework_target_is_a_rate",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.framework_version}"
+
+
 class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted, in review")
@@ -86,6 +222,26 @@ class Status(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     APPROVED = "approved", _("Approved")
     RECOGNISED = "recognised", _("Recognised")
+    APPEALED = "appealed", _("Rejection appealed")
+    REVOKED = "revoked", _("Recognition revoked")
+
+
+# The assessment field that holds each kind of subject.
+SUBJECT_FIELDS: dict[str, str] = {
+    SubjectKind.PERSON: "person",
+    SubjectKind.HOUSEHOLD: "household",
+    SubjectKind.CLAN: "clan",
+    SubjectKind.ORGANISATION: "organisation",
+    SubjectKind.COMMUNITY: "community",
+}
+
+
+def _exactly_one_subject() -> models.Q:
+    condition = models.Q(pk__in=[])
+    for kind, field in SUBJECT_FIELDS.items():
+        others = {f"{other}__isnull": True for other in SUBJECT_FIELDS.values() if other != field}
+        condition |= models.Q(subject_kind=kind, **{f"{field}__isnull": False}, **others)
+    return condition
 
 
 class Assessment(models.Model):
@@ -99,7 +255,24 @@ class Assessment(models.Model):
     framework_version = models.ForeignKey(
         FrameworkVersion, on_delete=models.PROTECT, related_name="assessments"
     )
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="assessments")
+    # The subject: exactly one of these, as `subject_kind` says (a database constraint holds it).
+    subject_kind = models.CharField(max_length=12, choices=SubjectKind.choices, default=SubjectKind.PERSON)
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
+    )
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
+    )
+    clan = models.ForeignKey(
+        Clan, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
+    )
+    # A learning community is a hamlet (TT 25/2023: thôn, tổ dân phố) or a commune: the unit itself.
+    community = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="community_assessments"
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assessments")
     group = models.CharField(max_length=20, blank=True)
     answers = models.JSONField(default=dict, blank=True)
@@ -107,6 +280,8 @@ class Assessment(models.Model):
     score = models.FloatField(null=True, blank=True)
     level = models.CharField(max_length=40, blank=True)
     result = models.JSONField(default=dict, blank=True)
+    # Values computed from the members' results (roll-up rules), as used for `result`.
+    rollups = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
     review_stage = models.CharField(max_length=20, blank=True, db_index=True)
     entered_on_behalf = models.BooleanField(default=False)
@@ -121,14 +296,33 @@ class Assessment(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["campaign", "framework_version", "person"], name="assessment_one_per_campaign"
-            )
+            *(
+                models.UniqueConstraint(
+                    fields=["campaign", "framework_version", field],
+                    condition=models.Q(**{f"{field}__isnull": False}),
+                    name=f"assessment_one_{field}_per_campaign",
+                )
+                for field in SUBJECT_FIELDS
+            ),
+            models.CheckConstraint(
+                condition=_exactly_one_subject(),
+                name="assessment_has_exactly_its_subject",
+            ),
         ]
+        indexes = [models.Index(fields=["campaign", "framework_version", "status"])]
         ordering = ["-updated_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.person} · {self.framework_version} · {self.campaign.year}"
+        return f"{self.subject} · {self.framework_version} · {self.campaign.year}"
+
+    @property
+    def subject(self) -> Person | Household | Clan | Organisation | Unit:
+        return getattr(self, SUBJECT_FIELDS[self.subject_kind])  # type: ignore[no-any-return]
+
+    @property
+    def subject_name(self) -> str:
+        subject = self.subject
+        return subject.full_name if isinstance(subject, Person) else subject.name
 
     @property
     def is_editable(self) -> bool:
@@ -174,7 +368,55 @@ class Certificate(models.Model):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    decision = models.ForeignKey(
+        "RecognitionDecision", null=True, blank=True, on_delete=models.PROTECT, related_name="certificates"
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.code
+
+
+class RecognitionDecision(models.Model):
+    """A numbered recognition decision (quyết định công nhận) issued by the competent unit for one framework.
+
+    It lists exactly the assessments it recognises; their certificates are printed from it in one batch.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="decisions")
+    framework_version = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="+")
+    issuing_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="recognition_decisions")
+    sequence = models.PositiveIntegerField()  # per issuing unit and year
+    number = models.CharField(max_length=60)  # as printed, e.g. "12/QĐ-UBND"
+    issued_on = models.DateField()
+    signer_name = models.CharField(max_length=150)
+    signer_title = models.CharField(max_length=150)
+    assessments = models.ManyToManyField(Assessment, through="DecisionItem", related_name="decisions")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issued_on", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuing_unit", "campaign", "sequence"], name="decision_unique_sequence"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DecisionItem(models.Model):
+    decision = models.ForeignKey(RecognitionDecision, on_delete=models.PROTECT, related_name="items")
+    # An assessment is recognised by one decision at most.
+    assessment = models.OneToOneField(Assessment, on_delete=models.PROTECT, related_name="decision_item")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["decision", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.decision} #{self.position}"

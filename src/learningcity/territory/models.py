@@ -119,3 +119,28 @@ class LearningCityUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.city} ∋ {self.unit}"
+
+
+class PopulationFigure(models.Model):
+    """A unit's population in a year, with its source: the denominators of recognition rates."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="population_figures")
+    year = models.PositiveSmallIntegerField()
+    people = models.PositiveIntegerField(null=True, blank=True)
+    adults = models.PositiveIntegerField(null=True, blank=True)
+    households = models.PositiveIntegerField(null=True, blank=True)
+    clans = models.PositiveIntegerField(null=True, blank=True)
+    hamlets = models.PositiveIntegerField(null=True, blank=True)
+    organisations = models.PositiveIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=300)
+    entered_at = models.DateTimeField(auto_now=True)
+    entered_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="population_one_per_unit_year")]
+        ordering = ["unit", "-year"]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.year}"

@@ -18,6 +18,9 @@ def learning_city_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "territory/learning_city_detail.html",
-        {"city": city, "joined": selectors.learning_city_units(city, "joined"),
-         "today": selectors.learning_city_units(city, "derived")},
+        {
+            "city": city,
+            "joined": selectors.learning_city_units(city, "joined"),
+            "today": selectors.learning_city_units(city, "derived"),
+        },
     )
