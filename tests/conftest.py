@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from learningcity.territory.services import learning_cities_seed, territory_load_official
 
@@ -17,6 +18,13 @@ def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001 - pytes
     with django_db_blocker.unblock():
         territory_load_official()
         learning_cities_seed()
+
+
+@pytest.fixture(autouse=True)
+def _english_messages() -> Iterator[None]:
+    """Service messages read in English in tests; pages still follow the request's language (Vietnamese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,11 @@ def entries(obj) -> list[AuditEntry]:  # noqa: ANN001
 
 def test_every_decision_writes_one_entry_with_who_what_why_and_where(cast: Cast) -> None:
     a = services.assessment_start(
-        actor=cast.citizen_a, campaign=cast.campaign, person=cast.person_a, version=cast.framework, group="g1"
+        actor=cast.citizen_a,
+        campaign=cast.campaign,
+        subject=cast.person_a,
+        version=cast.framework,
+        group="g1",
     )
     services.assessment_save(actor=cast.citizen_a, assessment=a, answers=GOOD_ANSWERS, notes=NOTES)
     a = services.assessment_submit(actor=cast.citizen_a, assessment=a)
@@ -51,7 +55,11 @@ def test_every_decision_writes_one_entry_with_who_what_why_and_where(cast: Cast)
 
 def test_a_rejection_records_its_reason(cast: Cast) -> None:
     a = services.assessment_start(
-        actor=cast.citizen_a, campaign=cast.campaign, person=cast.person_a, version=cast.framework, group="g1"
+        actor=cast.citizen_a,
+        campaign=cast.campaign,
+        subject=cast.person_a,
+        version=cast.framework,
+        group="g1",
     )
     services.assessment_save(actor=cast.citizen_a, assessment=a, answers=GOOD_ANSWERS, notes=NOTES)
     a = services.assessment_submit(actor=cast.citizen_a, assessment=a)
@@ -68,7 +76,7 @@ def test_work_done_on_a_citizens_behalf_names_them(cast: Cast) -> None:
         cast.person_b.pk,
     )
     a = services.assessment_start(
-        actor=cast.head_b, campaign=cast.campaign, person=cast.person_b, version=cast.framework, group="g2"
+        actor=cast.head_b, campaign=cast.campaign, subject=cast.person_b, version=cast.framework, group="g2"
     )
     services.assessment_save(actor=cast.head_b, assessment=a, answers=GOOD_ANSWERS, notes=NOTES)
     services.assessment_submit(actor=cast.head_b, assessment=a)
@@ -84,7 +92,11 @@ def test_work_done_on_a_citizens_behalf_names_them(cast: Cast) -> None:
 def test_a_refused_decision_writes_nothing(cast: Cast) -> None:
     before = AuditEntry.objects.count()
     a = services.assessment_start(
-        actor=cast.citizen_a, campaign=cast.campaign, person=cast.person_a, version=cast.framework, group="g1"
+        actor=cast.citizen_a,
+        campaign=cast.campaign,
+        subject=cast.person_a,
+        version=cast.framework,
+        group="g1",
     )
     services.assessment_save(
         actor=cast.citizen_a, assessment=a, answers={**GOOD_ANSWERS, "i1_1": 4}, notes=NOTES

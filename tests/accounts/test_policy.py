@@ -77,10 +77,14 @@ def test_who_counts_as_an_officer(cast: Cast) -> None:
 
 def test_people_and_assessments_are_read_within_scope_or_ones_own(cast: Cast) -> None:
     a = services.assessment_start(
-        actor=cast.citizen_a, campaign=cast.campaign, person=cast.person_a, version=cast.framework, group="g1"
+        actor=cast.citizen_a,
+        campaign=cast.campaign,
+        subject=cast.person_a,
+        version=cast.framework,
+        group="g1",
     )
     b = services.assessment_start(
-        actor=cast.head_b, campaign=cast.campaign, person=cast.person_b, version=cast.framework, group="g2"
+        actor=cast.head_b, campaign=cast.campaign, subject=cast.person_b, version=cast.framework, group="g2"
     )
     expected = {
         "province": {a, b},
@@ -102,7 +106,11 @@ def test_people_and_assessments_are_read_within_scope_or_ones_own(cast: Cast) ->
 
 def test_the_review_queue_holds_only_the_stage_and_scope_of_the_reviewer(cast: Cast) -> None:
     a = services.assessment_start(
-        actor=cast.citizen_a, campaign=cast.campaign, person=cast.person_a, version=cast.framework, group="g1"
+        actor=cast.citizen_a,
+        campaign=cast.campaign,
+        subject=cast.person_a,
+        version=cast.framework,
+        group="g1",
     )
     services.assessment_save(
         actor=cast.citizen_a, assessment=a, answers=GOOD_ANSWERS, notes={c: "ok" for c in GOOD_ANSWERS}

@@ -58,7 +58,11 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
 
 def draft(cast: Cast) -> Assessment:
     return services.assessment_start(
-        actor=cast.citizen_a, campaign=cast.campaign, person=cast.person_a, version=cast.framework, group="g1"
+        actor=cast.citizen_a,
+        campaign=cast.campaign,
+        subject=cast.person_a,
+        version=cast.framework,
+        group="g1",
     )
 
 

@@ -16,7 +16,7 @@ from .conftest import STATES, call, client_for
 def two_assessments(cast: Cast) -> None:
     STATES["submitted"](cast)
     services.assessment_start(
-        actor=cast.head_b, campaign=cast.campaign, person=cast.person_b, version=cast.framework, group="g1"
+        actor=cast.head_b, campaign=cast.campaign, subject=cast.person_b, version=cast.framework, group="g1"
     )
 
 

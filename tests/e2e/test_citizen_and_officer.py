@@ -50,7 +50,7 @@ def test_officers_approve_level_by_level_and_anyone_can_check_the_certificate(e2
     assessment = services.assessment_start(
         actor=e2e_cast.citizen_a,
         campaign=e2e_cast.campaign,
-        person=e2e_cast.person_a,
+        subject=e2e_cast.person_a,
         version=e2e_cast.framework,
         group="g1",
     )

@@ -56,7 +56,11 @@ def test_a_changed_file_replaces_its_version_while_no_assessment_uses_it(cast: C
 @pytest.mark.django_db
 def test_a_version_with_an_assessment_is_never_changed_in_place(cast: Cast) -> None:
     services.assessment_start(
-        actor=cast.citizen_a, campaign=cast.campaign, person=cast.person_a, version=cast.framework, group="g1"
+        actor=cast.citizen_a,
+        campaign=cast.campaign,
+        subject=cast.person_a,
+        version=cast.framework,
+        group="g1",
     )
     with pytest.raises(FrameworkError) as refusal:
         framework_version_load(text=CORRECTED, source="learning-citizen.yaml", actor=cast.admin)
@@ -72,7 +76,11 @@ def test_a_version_with_an_assessment_is_never_changed_in_place(cast: Cast) -> N
 @pytest.mark.django_db
 def test_a_new_version_number_coexists_with_the_old_one(cast: Cast) -> None:
     services.assessment_start(
-        actor=cast.citizen_a, campaign=cast.campaign, person=cast.person_a, version=cast.framework, group="g1"
+        actor=cast.citizen_a,
+        campaign=cast.campaign,
+        subject=cast.person_a,
+        version=cast.framework,
+        group="g1",
     )
     newer, created = framework_version_load(
         text=CORRECTED.replace('version: "2022.1"', 'version: "2022.2"'),

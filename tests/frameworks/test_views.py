@@ -62,7 +62,11 @@ def test_the_list_shows_every_version_with_its_use_and_provisional_mark(
     admin_client: Client, cast: Cast, django_assert_num_queries
 ) -> None:  # noqa: ANN001
     services.assessment_start(
-        actor=cast.citizen_a, campaign=cast.campaign, person=cast.person_a, version=cast.framework, group="g1"
+        actor=cast.citizen_a,
+        campaign=cast.campaign,
+        subject=cast.person_a,
+        version=cast.framework,
+        group="g1",
     )
     framework_version_load(text=VALID, source="valid.yaml", actor=cast.admin)
     framework_version_load(text=VALID.replace('version: "1"', 'version: "2"'), source="v2.yaml")
@@ -131,7 +135,11 @@ def test_a_bad_file_is_refused_on_the_page_with_its_file_key_and_reason(admin_cl
 @pytest.mark.django_db
 def test_changing_a_version_in_use_is_refused_on_the_page(admin_client: Client, cast: Cast) -> None:
     services.assessment_start(
-        actor=cast.citizen_a, campaign=cast.campaign, person=cast.person_a, version=cast.framework, group="g1"
+        actor=cast.citizen_a,
+        campaign=cast.campaign,
+        subject=cast.person_a,
+        version=cast.framework,
+        group="g1",
     )
     changed = cast.framework.source_text.replace('en: "Not yet met"', 'en: "Not met yet"')
     response = upload(admin_client, changed, "learning-citizen.yaml")

@@ -20,7 +20,11 @@ CSRF_VALUE = re.compile(r'value="[A-Za-z0-9]{32,}"')
 def certificate(cast: Cast) -> Certificate:
     """Lò Thị Mai (citizen_a, Tổ 1 of Tô Hiệu) walked to recognised: 83 points."""
     a = services.assessment_start(
-        actor=cast.citizen_a, campaign=cast.campaign, person=cast.person_a, version=cast.framework, group="g1"
+        actor=cast.citizen_a,
+        campaign=cast.campaign,
+        subject=cast.person_a,
+        version=cast.framework,
+        group="g1",
     )
     notes = {code: "Giấy xác nhận của tổ dân phố" for code in GOOD_ANSWERS}
     services.assessment_save(actor=cast.citizen_a, assessment=a, answers=GOOD_ANSWERS, notes=notes)
@@ -86,7 +90,7 @@ def test_the_public_base_url_wins_for_the_qr_address(certificate: Certificate, s
 def test_a_demo_certificate_is_marked_as_demo(certificate: Certificate) -> None:
     html = certificates.certificate_html(certificate=certificate, verify_url="/x/")
     assert "DEMO" not in html
-    certificate.assessment.person.is_demo = True
+    certificate.assessment.campaign.is_demo = True
     assert "DEMO" in certificates.certificate_html(certificate=certificate, verify_url="/x/")
 
 

@@ -41,7 +41,11 @@ def tiny_png() -> bytes:
 
 def started(cast: Cast) -> Assessment:
     return services.assessment_start(
-        actor=cast.citizen_a, campaign=cast.campaign, person=cast.person_a, version=cast.framework, group="g1"
+        actor=cast.citizen_a,
+        campaign=cast.campaign,
+        subject=cast.person_a,
+        version=cast.framework,
+        group="g1",
     )
 
 

@@ -44,7 +44,7 @@ def submitted(
     person = person or cast.person_a
     actor = actor or cast.citizen_a
     a = services.assessment_start(
-        actor=actor, campaign=cast.campaign, person=person, version=cast.framework, group="g1"
+        actor=actor, campaign=cast.campaign, subject=person, version=cast.framework, group="g1"
     )
     services.assessment_save(actor=actor, assessment=a, answers=answers or GOOD_ANSWERS, notes=NOTES)
     return services.assessment_submit(actor=actor, assessment=a)
@@ -260,7 +260,11 @@ def test_the_queue_pages_through_long_lists(cast: Cast) -> None:
 
 def test_the_review_page_shows_answers_shortfalls_evidence_and_marks(cast: Cast, web: Client) -> None:
     a = services.assessment_start(
-        actor=cast.citizen_a, campaign=cast.campaign, person=cast.person_a, version=cast.framework, group="g1"
+        actor=cast.citizen_a,
+        campaign=cast.campaign,
+        subject=cast.person_a,
+        version=cast.framework,
+        group="g1",
     )
     evidence = services.evidence_attach(
         actor=cast.citizen_a, assessment=a, input_code="i1_1", upload=SimpleUploadedFile("giay-khen.png", PNG)

@@ -32,7 +32,7 @@ def _draft(cast: Cast, person: Person | None = None, actor: User | None = None) 
     person = person or cast.person_a
     actor = actor or (cast.citizen_a if person == cast.person_a else cast.head_b)
     return services.assessment_start(
-        actor=actor, campaign=cast.campaign, person=person, version=cast.framework, group="g1"
+        actor=actor, campaign=cast.campaign, subject=person, version=cast.framework, group="g1"
     )
 
 
@@ -93,18 +93,18 @@ def test_start_by_the_citizen_or_an_officer_of_their_unit_only(cast: Cast) -> No
     for actor in refused:
         with pytest.raises(PermissionDenied):
             services.assessment_start(
-                actor=actor, campaign=cast.campaign, person=cast.person_a, version=cast.framework
+                actor=actor, campaign=cast.campaign, subject=cast.person_a, version=cast.framework
             )
     assert not Assessment.objects.exists()
     by_head = services.assessment_start(
-        actor=cast.head_a, campaign=cast.campaign, person=cast.person_a, version=cast.framework, group="g1"
+        actor=cast.head_a, campaign=cast.campaign, subject=cast.person_a, version=cast.framework, group="g1"
     )
     assert by_head.entered_on_behalf and by_head.entered_by == cast.head_a
     # Starting again returns the same assessment, for whoever may.
     assert _draft(cast) == by_head
     assert (
         services.assessment_start(
-            actor=cast.officer_a, campaign=cast.campaign, person=cast.person_a, version=cast.framework
+            actor=cast.officer_a, campaign=cast.campaign, subject=cast.person_a, version=cast.framework
         )
         == by_head
     )
@@ -173,7 +173,7 @@ def test_a_person_on_a_commune_skips_the_hamlet_stage(cast: Cast) -> None:
         actor=cast.officer_a, unit=cast.commune_a, full_name="Cầm Văn Hùng", consent_confirmed=True
     )
     a = services.assessment_start(
-        actor=cast.officer_a, campaign=cast.campaign, person=person, version=cast.framework, group="g2"
+        actor=cast.officer_a, campaign=cast.campaign, subject=person, version=cast.framework, group="g2"
     )
     services.assessment_save(actor=cast.officer_a, assessment=a, answers=GOOD_ANSWERS, notes=NOTES)
     a = services.assessment_submit(actor=cast.officer_a, assessment=a)
@@ -266,7 +266,7 @@ def test_nobody_reviews_or_certifies_their_own_assessment(cast: Cast) -> None:
         user=cast.head_a, unit=cast.hamlet_a, full_name="Lò Văn Pọm", consent=True
     )
     a = services.assessment_start(
-        actor=cast.head_a, campaign=cast.campaign, person=person, version=cast.framework, group="g1"
+        actor=cast.head_a, campaign=cast.campaign, subject=person, version=cast.framework, group="g1"
     )
     services.assessment_save(actor=cast.head_a, assessment=a, answers=GOOD_ANSWERS, notes=NOTES)
     a = services.assessment_submit(actor=cast.head_a, assessment=a)
@@ -280,7 +280,7 @@ def test_nobody_reviews_or_certifies_their_own_assessment(cast: Cast) -> None:
         user=cast.province, unit=cast.commune_a, full_name="Hà Văn Tỉnh", consent=True
     )
     b = services.assessment_start(
-        actor=cast.province, campaign=cast.campaign, person=person, version=cast.framework, group="g3"
+        actor=cast.province, campaign=cast.campaign, subject=person, version=cast.framework, group="g3"
     )
     services.assessment_save(actor=cast.province, assessment=b, answers=GOOD_ANSWERS, notes=NOTES)
     b = services.assessment_submit(actor=cast.province, assessment=b)
@@ -399,7 +399,7 @@ def test_a_hamlet_heads_own_assessment_goes_to_the_commune(cast: Cast) -> None:
         consent_at=timezone.now(),
     )
     a = services.assessment_start(
-        actor=cast.head_a, campaign=cast.campaign, person=head, version=cast.framework, group="g1"
+        actor=cast.head_a, campaign=cast.campaign, subject=head, version=cast.framework, group="g1"
     )
     services.assessment_save(
         actor=cast.head_a, assessment=a, answers=GOOD_ANSWERS, notes={c: "Sổ học tập" for c in GOOD_ANSWERS}

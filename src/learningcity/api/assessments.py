@@ -165,7 +165,7 @@ def assessments_start(request: ApiRequest, payload: AssessmentStartIn) -> Any:
     return services.assessment_start(
         actor=request.auth,
         campaign=get_object_or_404(selectors.campaigns_visible(request.auth), pk=payload.campaign_id),
-        person=get_object_or_404(selectors.people_visible(request.auth), pk=payload.person_id),
+        subject=get_object_or_404(selectors.people_visible(request.auth), pk=payload.person_id),
         version=get_object_or_404(FrameworkVersion, pk=payload.framework_id),
         group=payload.group,
     )

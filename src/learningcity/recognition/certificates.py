@@ -52,7 +52,7 @@ def _context(*, certificate: Certificate, verify_url: str) -> dict[str, Any]:
         "qr_data_uri": certificate_qr_data_uri(verify_url),
         "issued_vi": f"ngày {issued.day:02d} tháng {issued.month:02d} năm {issued.year}",
         "issued_en": f"{issued.day} {MONTHS_EN[issued.month - 1]} {issued.year}",
-        "is_demo": certificate.assessment.person.is_demo,
+        "is_demo": certificate.assessment.campaign.is_demo,
     }
 
 

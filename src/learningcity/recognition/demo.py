@@ -451,7 +451,7 @@ def _assessments(
         pass_mark = 70 if person.unit_id in flagged else 80
         group = _group(rng, groups, person)
         assessment = services.assessment_start(
-            actor=actor, campaign=campaign, person=person, version=version, group=group
+            actor=actor, campaign=campaign, subject=person, version=version, group=group
         )
         if target == "draft":
             answered = rng.sample(codes, rng.randint(3, len(codes) - 1))
@@ -513,7 +513,7 @@ def _citizen_draft(campaign: Campaign, version: FrameworkVersion, person: Person
     if person.user is None:
         return
     assessment = services.assessment_start(
-        actor=person.user, campaign=campaign, person=person, version=version, group="g2"
+        actor=person.user, campaign=campaign, subject=person, version=version, group="g2"
     )
     answers = {"i1_1": 8, "i1_2": 7, "i1_3": 9, "i2_1": 8, "i3_1": 9, "i3_2": 8}
     notes = {

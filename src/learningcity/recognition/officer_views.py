@@ -321,7 +321,8 @@ def _review_context(officer: Officer, assessment: Assessment, form: ReviewForm) 
         "days_left": _days_left(assessment.campaign.review_deadline),
         "days_overdue": -_days_left(assessment.campaign.review_deadline),
         "competencies": _indicators(assessment, language),
-        "show_sensitive": selectors.person_can_see_sensitive(user, assessment.person),
+        "show_sensitive": assessment.person is not None
+        and selectors.person_can_see_sensitive(user, assessment.person),
         "audit": [
             (
                 entry,
@@ -447,7 +448,7 @@ def start(request: HttpRequest, officer: Officer, pk: int) -> HttpResponse:
             assessment = services.assessment_start(
                 actor=officer.user,
                 campaign=campaign,
-                person=subject,
+                subject=subject,
                 version=version,
                 group=form.cleaned_data["group"],
             )

@@ -116,7 +116,7 @@ def assessment_start(request: HttpRequest) -> HttpResponse:
         assessment = services.assessment_start(
             actor=_user(request),
             campaign=campaign,
-            person=person,
+            subject=person,
             version=version,
             group=form.cleaned_data["group"],
         )
@@ -140,7 +140,7 @@ def _page(
         "form": form,
         "competencies": form.competencies(list(assessment.evidence.all())),
         "editable": editable,
-        "on_behalf": assessment.person.user_id != request.user.pk,
+        "on_behalf": services.subject_user_id(assessment.subject) != request.user.pk,
         "result": result,
         "short": set(result.get("short", [])),
         "group_field": form["group"] if "group" in form.fields else None,
@@ -162,7 +162,7 @@ def _page(
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The self-assessment page; POST saves (action=save) or saves and submits (action=submit)."""
     assessment = get_object_or_404(selectors.assessments_visible(_user(request)), pk=pk)
-    editable = assessment.is_editable and services.can_edit_for(_user(request), assessment.person)
+    editable = assessment.is_editable and services.can_edit_for(_user(request), assessment.subject)
     version = assessment.framework_version
     if request.method != "POST":
         form = AssessmentForm(
@@ -195,7 +195,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("recognition:assessment", pk=assessment.pk)
     # Refused: show the page again with what was typed and why (the draft may have been saved already).
     assessment = get_object_or_404(selectors.assessments_visible(_user(request)), pk=pk)
-    editable = assessment.is_editable and services.can_edit_for(_user(request), assessment.person)
+    editable = assessment.is_editable and services.can_edit_for(_user(request), assessment.subject)
     return _page(request, assessment, form, editable, status=400)
 
 

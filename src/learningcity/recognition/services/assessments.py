@@ -15,225 +15,71 @@ hamlet. Each stage is acted on by the role `accounts.policy.STAGE_ROLES` names, 
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import hmac
-import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from learningcity.accounts import policy
-from learningcity.accounts.models import Role, RoleAssignment, User
+from learningcity.accounts.models import Role, User
 from learningcity.accounts.services import audit_append
 from learningcity.frameworks.engine import REVIEW_STAGES
 from learningcity.frameworks.models import FrameworkVersion
 from learningcity.frameworks.selectors import framework_compiled
-from learningcity.territory.models import Era, Level, Unit
+from learningcity.territory.models import Unit
 from learningcity.territory.selectors import unit_flag
-from learningcity.text import fold, nfc
+from learningcity.text import nfc
 
-from .models import Assessment, Campaign, Certificate, Evidence, Person, Sex, Status
+from ..models import (
+    SUBJECT_FIELDS,
+    Assessment,
+    Campaign,
+    Certificate,
+    Clan,
+    Household,
+    Organisation,
+    Person,
+    Status,
+    SubjectKind,
+)
 
-# --------------------------------------------------------------------------------------------------------
-# People
-
-
-def id_number_hash(id_number: str) -> str:
-    """Keyed hash of an ID card number: equal numbers match, the number itself is not recoverable."""
-    digits = re.sub(r"\D", "", id_number)
-    return hmac.new(settings.ID_NUMBER_PEPPER.encode(), digits.encode(), hashlib.sha256).hexdigest()
-
-
-def _clean_id_number(id_number: str) -> str:
-    digits = re.sub(r"\s", "", id_number or "")
-    if digits and not re.fullmatch(r"\d{9}|\d{12}", digits):
-        raise ValidationError({"id_number": _("An ID card number has 12 digits (or 9 for an old card).")})
-    return digits
+Subject = Person | Household | Clan | Organisation | Unit
 
 
-def _person_fields(
-    *, full_name: str, sex: str, birth_date: dt.date | None, ethnicity: str, id_number: str, phone: str
-) -> dict[str, Any]:
-    name = nfc(full_name)
-    if len(name) < 2:
-        raise ValidationError({"full_name": _("Enter the full name.")})
-    if sex not in Sex.values:
-        raise ValidationError({"sex": _("Choose a value from the list.")})
-    if birth_date is not None and not (dt.date(1900, 1, 1) <= birth_date <= timezone.localdate()):
-        raise ValidationError({"birth_date": _("Enter a birth date between 1900 and today.")})
-    digits = _clean_id_number(id_number)
-    return {
-        "full_name": name,
-        "name_folded": fold(name),
-        "sex": sex,
-        "birth_date": birth_date,
-        "birth_year": birth_date.year if birth_date else None,
-        "ethnicity": nfc(ethnicity),
-        "id_number_hash": id_number_hash(digits) if digits else "",
-        "id_number_last4": digits[-4:] if digits else "",
-        "phone": nfc(phone),
+def subject_kind_of(subject: Subject) -> str:
+    kinds: dict[type, str] = {
+        Person: SubjectKind.PERSON,
+        Household: SubjectKind.HOUSEHOLD,
+        Clan: SubjectKind.CLAN,
+        Organisation: SubjectKind.ORGANISATION,
+        Unit: SubjectKind.COMMUNITY,
     }
+    return kinds[type(subject)]
 
 
-def _check_not_registered(id_hash: str) -> None:
-    """One person, one record: an ID card number already on file is refused (matched by its keyed hash).
-
-    The message does not say where the other record is: the actor may not be allowed to see it.
-    """
-    if id_hash and Person.objects.filter(id_number_hash=id_hash).exists():
-        raise ValidationError({"id_number": _("A person with this ID card number is already registered.")})
+def subject_unit(subject: Subject) -> Unit:
+    """The unit a subject belongs to; a community (a hamlet or commune) is its own unit."""
+    return subject if isinstance(subject, Unit) else subject.unit
 
 
-def _check_person_unit(unit: Unit) -> None:
-    if unit.era != Era.CURRENT or unit.level not in (Level.COMMUNE, Level.HAMLET):
-        raise ValidationError({"unit": _("Choose today's commune, hamlet or residential group.")})
+def subject_user_id(subject: Subject) -> int | None:
+    """The account that speaks for the subject itself: a citizen, or the head of a household."""
+    if isinstance(subject, Person):
+        return subject.user_id
+    if isinstance(subject, Household) and subject.head is not None:
+        return subject.head.user_id
+    return None
 
 
-@transaction.atomic
-def person_register_self(
-    *,
-    user: User,
-    unit: Unit,
-    full_name: str,
-    consent: bool,
-    sex: str = Sex.OTHER,
-    birth_date: dt.date | None = None,
-    ethnicity: str = "",
-    id_number: str = "",
-    phone: str = "",
-) -> Person:
-    """A citizen registers themself; consent to processing their personal data is required."""
-    if not consent:
-        raise ValidationError(
-            {"consent": _("Registration needs your consent to the processing of your data.")}
-        )
-    if hasattr(user, "person"):
-        raise ValidationError(_("This account is already registered as a citizen."))
-    _check_person_unit(unit)
-    fields = _person_fields(
-        full_name=full_name,
-        sex=sex,
-        birth_date=birth_date,
-        ethnicity=ethnicity,
-        id_number=id_number,
-        phone=phone,
-    )
-    _check_not_registered(fields["id_number_hash"])
-    person = Person.objects.create(unit=unit, user=user, consent_at=timezone.now(), entered_by=user, **fields)
-    policy_grant_citizen(user=user, unit=unit)
-    audit_append(actor=user, action="person.register", obj=person, unit=unit)
-    return person
-
-
-def policy_grant_citizen(*, user: User, unit: Unit) -> None:
-    RoleAssignment.objects.get_or_create(user=user, role=Role.CITIZEN, unit=unit)
-
-
-@transaction.atomic
-def person_enrol(
-    *,
-    actor: User,
-    unit: Unit,
-    full_name: str,
-    consent_confirmed: bool,
-    sex: str = Sex.OTHER,
-    birth_date: dt.date | None = None,
-    ethnicity: str = "",
-    id_number: str = "",
-    phone: str = "",
-    is_demo: bool = False,
-) -> Person:
-    """A hamlet head or commune officer enters a citizen who cannot use the web, on their behalf.
-
-    The officer confirms that the citizen consented; the audit log records who entered them.
-    """
-    if not policy.covers(actor, policy.ENROLMENT_ROLES, unit):
-        raise PermissionDenied(_("You cannot register people in this unit."))
-    if not consent_confirmed:
-        raise ValidationError(
-            {"consent_confirmed": _("Confirm that the citizen agreed to the processing of their data.")}
-        )
-    _check_person_unit(unit)
-    fields = _person_fields(
-        full_name=full_name,
-        sex=sex,
-        birth_date=birth_date,
-        ethnicity=ethnicity,
-        id_number=id_number,
-        phone=phone,
-    )
-    _check_not_registered(fields["id_number_hash"])
-    person = Person.objects.create(
-        unit=unit, consent_at=timezone.now(), entered_by=actor, is_demo=is_demo, **fields
-    )
-    audit_append(actor=actor, action="person.enrol", obj=person, unit=unit, on_behalf_of_person_id=person.pk)
-    return person
-
-
-# --------------------------------------------------------------------------------------------------------
-# Campaigns
-
-
-@transaction.atomic
-def campaign_create(
-    *,
-    actor: User,
-    name: str,
-    year: int,
-    territory: Unit,
-    frameworks: list[FrameworkVersion],
-    opens_on: dt.date,
-    submission_deadline: dt.date,
-    review_deadline: dt.date,
-    is_demo: bool = False,
-) -> Campaign:
-    if not policy.covers(actor, policy.CAMPAIGN_ROLES, territory):
-        raise PermissionDenied(_("You cannot run a campaign on this territory."))
-    if not frameworks:
-        raise ValidationError({"frameworks": _("Choose at least one framework.")})
-    if not (opens_on <= submission_deadline <= review_deadline):
-        raise ValidationError(
-            {"review_deadline": _("Dates must run in order: opening, submission deadline, review deadline.")}
-        )
-    if not (2000 <= year <= 2100):
-        raise ValidationError({"year": _("Enter a year between 2000 and 2100.")})
-    campaign = Campaign.objects.create(
-        name=nfc(name),
-        year=year,
-        territory=territory,
-        opens_on=opens_on,
-        submission_deadline=submission_deadline,
-        review_deadline=review_deadline,
-        created_by=actor,
-        is_demo=is_demo,
-    )
-    campaign.frameworks.set(frameworks)
-    audit_append(
-        actor=actor,
-        action="campaign.create",
-        obj=campaign,
-        unit=territory,
-        data={"frameworks": [str(f) for f in frameworks]},
-    )
-    return campaign
-
-
-# --------------------------------------------------------------------------------------------------------
-# Assessments
-
-
-def can_edit_for(actor: User, person: Person) -> bool:
-    """The citizen themself, or an enrolment officer of the person's unit (then on their behalf)."""
-    return (person.user_id is not None and person.user_id == actor.pk) or policy.covers(
-        actor, policy.ENROLMENT_ROLES, person.unit
+def can_edit_for(actor: User, subject: Subject) -> bool:
+    """The subject's own account (a citizen, a household head), or an enrolment officer of its unit."""
+    user_id = subject_user_id(subject)
+    return (user_id is not None and user_id == actor.pk) or policy.covers(
+        actor, policy.ENROLMENT_ROLES, subject_unit(subject)
     )
 
 
@@ -316,13 +162,25 @@ def _store_result(assessment: Assessment) -> None:
     summary = _summarise(
         assessment.framework_version,
         framework_compiled(assessment.framework_version).evaluate_one(
-            {**assessment.answers, **_context(assessment)}
+            {**assessment.answers, **_context(assessment), **assessment.rollups}
         ),
     )
     assessment.result = summary
     assessment.level = summary["level"]
     score = summary["score"]
     assessment.score = float(score) if score is not None else None
+
+
+# The subject's own relations, read with every locked assessment (nullable: lock only the assessment row).
+SUBJECT_RELATED = ("person", "household__head", "clan", "organisation", "community")
+
+
+def _locked(pk: int) -> Assessment:
+    return (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("framework_version", "unit", "campaign", *SUBJECT_RELATED)
+        .get(pk=pk)
+    )
 
 
 def _check_group(version: FrameworkVersion, group: str) -> None:
@@ -333,29 +191,37 @@ def _check_group(version: FrameworkVersion, group: str) -> None:
 
 @transaction.atomic
 def assessment_start(
-    *, actor: User, campaign: Campaign, person: Person, version: FrameworkVersion, group: str = ""
+    *, actor: User, campaign: Campaign, subject: Subject, version: FrameworkVersion, group: str = ""
 ) -> Assessment:
-    """Open (or return the existing) self-assessment of a person in a campaign."""
-    if not can_edit_for(actor, person):
-        raise PermissionDenied(_("You cannot assess this person."))
+    """Open (or return the existing) self-assessment of a subject in a campaign against one framework."""
+    if not can_edit_for(actor, subject):
+        raise PermissionDenied(_("You cannot assess this subject."))
+    kind = subject_kind_of(subject)
+    if version.subject != kind:
+        raise ValidationError({"framework": _("This framework does not assess this kind of subject.")})
     if not campaign.frameworks.filter(pk=version.pk).exists():
         raise ValidationError({"framework": _("This framework is not part of the campaign.")})
-    if not person.unit.path.startswith(campaign.territory.path):
-        raise ValidationError({"campaign": _("This person lives outside the campaign's territory.")})
-    existing = Assessment.objects.filter(campaign=campaign, framework_version=version, person=person).first()
+    unit = subject_unit(subject)
+    if not unit.path.startswith(campaign.territory.path):
+        raise ValidationError({"campaign": _("This subject lies outside the campaign's territory.")})
+    field = SUBJECT_FIELDS[kind]
+    existing = Assessment.objects.filter(
+        campaign=campaign, framework_version=version, **{field: subject}
+    ).first()
     if existing is not None:
         return existing
     if group:
         _check_group(version, group)
-    on_behalf = person.user_id != actor.pk
+    on_behalf = subject_user_id(subject) != actor.pk
     assessment = Assessment(
         campaign=campaign,
         framework_version=version,
-        person=person,
-        unit=person.unit,
+        subject_kind=kind,
+        unit=unit,
         group=group,
         entered_on_behalf=on_behalf,
         entered_by=actor,
+        **{field: subject},
     )
     _store_result(assessment)
     assessment.save()
@@ -364,7 +230,7 @@ def assessment_start(
         action="assessment.start",
         obj=assessment,
         unit=assessment.unit,
-        on_behalf_of_person_id=person.pk if on_behalf else None,
+        on_behalf_of_person_id=subject.pk if on_behalf and isinstance(subject, Person) else None,
     )
     return assessment
 
@@ -379,12 +245,8 @@ def assessment_save(
     notes: Mapping[str, str] | None = None,
 ) -> Assessment:
     """Store a draft's answers (all or some) and its fresh result; only drafts and returned ones change."""
-    assessment = (
-        Assessment.objects.select_for_update()
-        .select_related("framework_version", "unit", "person")
-        .get(pk=assessment.pk)
-    )
-    if not can_edit_for(actor, assessment.person):
+    assessment = _locked(assessment.pk)
+    if not can_edit_for(actor, assessment.subject):
         raise PermissionDenied(_("You cannot change this assessment."))
     if not assessment.is_editable:
         raise ValidationError(_("This assessment was submitted and can no longer be changed."))
@@ -398,7 +260,7 @@ def assessment_save(
         assessment.notes = {
             code: nfc(text)[:1000] for code, text in notes.items() if code in codes and nfc(text)
         }
-    if assessment.person.user_id != actor.pk:
+    if subject_user_id(assessment.subject) != actor.pk:
         assessment.entered_on_behalf = True
     assessment.entered_by = actor
     _store_result(assessment)
@@ -426,7 +288,8 @@ def _stages(assessment: Assessment) -> list[str]:
     """
     levels = set(Unit.objects.filter(pk__in=assessment.unit.ancestor_ids).values_list("level", flat=True))
     chain = [stage for stage in assessment.framework_version.review_chain if stage in levels]
-    applicant = assessment.person.user
+    applicant_id = subject_user_id(assessment.subject)
+    applicant = User.objects.filter(pk=applicant_id).first() if applicant_id is not None else None
     if applicant is None:
         return chain
     stages: list[str] = []
@@ -444,12 +307,8 @@ def _stages(assessment: Assessment) -> list[str]:
 @transaction.atomic
 def assessment_submit(*, actor: User, assessment: Assessment) -> Assessment:
     """Send a complete self-assessment to its first review stage."""
-    assessment = (
-        Assessment.objects.select_for_update()
-        .select_related("framework_version", "unit", "person")
-        .get(pk=assessment.pk)
-    )
-    if not can_edit_for(actor, assessment.person):
+    assessment = _locked(assessment.pk)
+    if not can_edit_for(actor, assessment.subject):
         raise PermissionDenied(_("You cannot submit this assessment."))
     if not assessment.is_editable:
         raise ValidationError(_("This assessment was already submitted."))
@@ -475,13 +334,13 @@ def assessment_submit(*, actor: User, assessment: Assessment) -> Assessment:
     assessment.review_stage = stages[0] if stages else ""
     assessment.submitted_at = timezone.now()
     assessment.save()
-    on_behalf = assessment.person.user_id != actor.pk
+    on_behalf = subject_user_id(assessment.subject) != actor.pk
     audit_append(
         actor=actor,
         action="assessment.submit",
         obj=assessment,
         unit=assessment.unit,
-        on_behalf_of_person_id=assessment.person_id if on_behalf else None,
+        on_behalf_of_person_id=assessment.person_id if on_behalf else None,  # None unless a citizen
         data={"score": assessment.score, "level": assessment.level},
     )
     return assessment
@@ -495,7 +354,8 @@ class Decision:
 
 
 def _is_own(actor: User, assessment: Assessment) -> bool:
-    return assessment.person.user_id is not None and assessment.person.user_id == actor.pk
+    user_id = subject_user_id(assessment.subject)
+    return user_id is not None and user_id == actor.pk
 
 
 def can_review(actor: User, assessment: Assessment) -> bool:
@@ -509,11 +369,7 @@ def can_review(actor: User, assessment: Assessment) -> bool:
 @transaction.atomic
 def assessment_review(*, actor: User, assessment: Assessment, decision: str, reason: str = "") -> Assessment:
     """A reviewer's decision at the current stage: approve, or return or reject (each with a reason)."""
-    assessment = (
-        Assessment.objects.select_for_update()
-        .select_related("framework_version", "unit", "person")
-        .get(pk=assessment.pk)
-    )
+    assessment = _locked(assessment.pk)
     if decision not in Decision.ALL:
         raise ValidationError({"decision": _("Choose approve, return or reject.")})
     if not can_review(actor, assessment):
@@ -572,11 +428,7 @@ def _certificate_code() -> str:
 @transaction.atomic
 def assessment_certify(*, actor: User, assessment: Assessment) -> Certificate:
     """The competent level recognises an approved assessment and issues its certificate."""
-    assessment = (
-        Assessment.objects.select_for_update()
-        .select_related("framework_version", "unit", "person", "campaign")
-        .get(pk=assessment.pk)
-    )
+    assessment = _locked(assessment.pk)
     if not can_certify(actor, assessment):
         raise PermissionDenied(_("You cannot recognise this assessment."))
     certificate_spec = assessment.framework_version.spec.get("certificate") or {}
@@ -589,7 +441,7 @@ def assessment_certify(*, actor: User, assessment: Assessment) -> Certificate:
     certificate = Certificate.objects.create(
         assessment=assessment,
         code=_certificate_code(),
-        holder_name=assessment.person.full_name,
+        holder_name=assessment.subject_name,
         unit_name=", ".join(unit_names),
         title_vi=title["vi"],
         title_en=title["en"],
@@ -607,89 +459,3 @@ def assessment_certify(*, actor: User, assessment: Assessment) -> Certificate:
         data={"certificate": certificate.code},
     )
     return certificate
-
-
-# --------------------------------------------------------------------------------------------------------
-# Evidence
-
-# Accepted evidence types, recognised by their first bytes (the name and the browser's word are not trusted).
-EVIDENCE_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
-
-
-def evidence_content_type(head: bytes) -> str | None:
-    for signature, content_type in EVIDENCE_SIGNATURES:
-        if head.startswith(signature):
-            return content_type
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
-@transaction.atomic
-def evidence_attach(
-    *, actor: User, assessment: Assessment, input_code: str, upload: UploadedFile
-) -> Evidence:
-    """Attach one evidence file to one input: size- and type-checked, stored under a random private name."""
-    if not can_edit_for(actor, assessment.person):
-        raise PermissionDenied(_("You cannot add evidence to this assessment."))
-    if not assessment.is_editable:
-        raise ValidationError(_("This assessment was submitted and can no longer be changed."))
-    if input_code not in {item["code"] for item in assessment.framework_version.inputs}:
-        raise ValidationError({"input_code": _("Unknown indicator.")})
-    limit = settings.EVIDENCE_MAX_BYTES
-    if upload.size is None or upload.size > limit:
-        raise ValidationError(
-            {"file": _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}}
-        )
-    if upload.size == 0:
-        raise ValidationError({"file": _("The file is empty.")})
-    upload.seek(0)
-    head = upload.read(16)
-    content_type = evidence_content_type(head)
-    if content_type is None:
-        raise ValidationError({"file": _("Only PDF, JPEG, PNG or WebP files are accepted.")})
-    upload.seek(0)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    evidence = Evidence(
-        assessment=assessment,
-        input_code=input_code,
-        original_name=nfc(upload.name or "evidence")[:200],
-        content_type=content_type,
-        size=upload.size,
-        sha256=digest.hexdigest(),
-        uploaded_by=actor,
-    )
-    evidence.file.save("evidence", upload, save=False)
-    evidence.save()
-    audit_append(
-        actor=actor,
-        action="evidence.attach",
-        obj=evidence,
-        unit=assessment.unit,
-        data={"input": input_code, "sha256": evidence.sha256},
-    )
-    return evidence
-
-
-@transaction.atomic
-def evidence_remove(*, actor: User, evidence: Evidence) -> None:
-    assessment = evidence.assessment
-    if not can_edit_for(actor, assessment.person) or not assessment.is_editable:
-        raise PermissionDenied(_("You cannot remove this evidence."))
-    audit_append(
-        actor=actor,
-        action="evidence.remove",
-        obj=evidence,
-        unit=assessment.unit,
-        data={"input": evidence.input_code, "sha256": evidence.sha256},
-    )
-    storage, name = evidence.file.storage, evidence.file.name
-    evidence.delete()
-    transaction.on_commit(lambda: storage.delete(name) if name else None)
