@@ -8,8 +8,8 @@ from learningcity.accounts import policy
 from learningcity.accounts.models import User
 from learningcity.text import fold
 
-from .models import Assessment, Campaign, Certificate, Evidence, Person, Status
-from .services import id_number_hash
+from ..models import Assessment, Campaign, Certificate, Evidence, Person, Status
+from ..services import id_number_hash
 
 # Officers read the people and assessments of their subtree; a citizen reads their own.
 READER_ROLES = policy.OFFICER_ROLES
