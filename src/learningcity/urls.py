@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("learningcity.accounts.urls")),
     path("certificates/", include("learningcity.recognition.certificate_urls")),
     path("cities/", include("learningcity.territory.urls")),
+    path("officer/subjects/", include("learningcity.recognition.subject_urls")),
+    path("officer/decisions/", include("learningcity.recognition.decision_urls")),
     path("officer/", include("learningcity.recognition.officer_urls")),
     path("frameworks/", include("learningcity.frameworks.urls")),
     path("", include("learningcity.recognition.urls")),
