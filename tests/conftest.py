@@ -57,11 +57,22 @@ def _audit_triggers(*, on: bool) -> None:
 
 
 @pytest.fixture
-def flushable_db(transactional_db) -> Iterator[None]:  # noqa: ANN001
+def _territory_after_flush(django_db_blocker) -> Iterator[None]:  # noqa: ANN001
+    """Set up before the transactional database, so it runs after its flush: the territory (and the audit
+    log's triggers) come back for the tests that follow on this worker."""
+    yield
+    with django_db_blocker.unblock():
+        territory_load_official()
+        learning_cities_seed()
+        _audit_triggers(on=True)
+
+
+@pytest.fixture
+def flushable_db(_territory_after_flush, transactional_db) -> Iterator[None]:  # noqa: ANN001
     """A transactional database (other threads and processes see the writes) with the territory loaded.
 
     Such tests end by flushing every table, which the append-only audit log refuses: its triggers are lifted
-    for the flush only, and put back before the next test.
+    for the flush only.
     """
     _audit_triggers(on=True)
     territory_load_official()
