@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
+from learningcity.territory.models import Unit
 from learningcity.territory.services import learning_cities_seed, territory_load_official
 
 from .cast import Cast, make_cast
@@ -56,26 +57,26 @@ def _audit_triggers(*, on: bool) -> None:
             AUDIT_MIGRATION.forward(None, editor)
 
 
-@pytest.fixture
-def _territory_after_flush(django_db_blocker) -> Iterator[None]:  # noqa: ANN001
-    """Set up before the transactional database, so it runs after its flush: the territory (and the audit
-    log's triggers) come back for the tests that follow on this worker."""
-    yield
+@pytest.fixture(autouse=True)
+def _territory_loaded(django_db_setup, django_db_blocker) -> None:  # noqa: ANN001
+    """Put the territory (and the audit log's triggers) back after a transactional test flushed them.
+
+    Autouse fixtures run before `db` opens the test's transaction, so the reload persists for the tests that
+    follow on this worker, in whatever order the worker runs them.
+    """
     with django_db_blocker.unblock():
-        territory_load_official()
-        learning_cities_seed()
-        _audit_triggers(on=True)
+        if not Unit.objects.exists():
+            territory_load_official()
+            learning_cities_seed()
+            _audit_triggers(on=True)
 
 
 @pytest.fixture
-def flushable_db(_territory_after_flush, transactional_db) -> Iterator[None]:  # noqa: ANN001
+def flushable_db(transactional_db) -> Iterator[None]:  # noqa: ANN001
     """A transactional database (other threads and processes see the writes) with the territory loaded.
 
     Such tests end by flushing every table, which the append-only audit log refuses: its triggers are lifted
-    for the flush only.
+    for the flush, and `_territory_loaded` puts them back with the territory before the next test.
     """
-    _audit_triggers(on=True)
-    territory_load_official()
-    learning_cities_seed()
     yield
     _audit_triggers(on=False)
