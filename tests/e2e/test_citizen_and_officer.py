@@ -83,3 +83,32 @@ def test_officers_approve_level_by_level_and_anyone_can_check_the_certificate(e2
     expect(page.locator("main")).to_contain_text("Lò Thị Mai")
     expect(page.locator("main")).to_contain_text("Công dân học tập")
     expect(page.locator("main")).not_to_contain_text("1990")
+
+
+def test_answers_typed_when_the_session_expired_are_kept_through_a_new_login(e2e_cast: Cast, page) -> None:  # noqa: ANN001
+    from learningcity.recognition import services
+
+    assessment = services.assessment_start(
+        actor=e2e_cast.citizen_a,
+        campaign=e2e_cast.campaign,
+        subject=e2e_cast.person_a,
+        version=e2e_cast.framework,
+        group="g1",
+    )
+    log_in(page, "citizen_a")
+    page.goto(f"/assessments/{assessment.pk}/")
+    page.fill("input[name=i1_1]", "7")
+    page.fill("input[name=i1_2]", "6")
+    expect(page.locator("[data-out=score]")).to_have_text("13")
+
+    page.context.clear_cookies()  # the session is gone, as after a timeout
+    page.fill("input[name=i2_1]", "8")
+    expect(page.locator("#session-expired")).to_be_visible()
+
+    log_in(page, "citizen_a")
+    page.goto(f"/assessments/{assessment.pk}/")
+    expect(page.locator("#restored")).to_be_visible()
+    expect(page.locator("input[name=i1_1]")).to_have_value("7")
+    expect(page.locator("input[name=i2_1]")).to_have_value("8")
+    assessment.refresh_from_db()
+    assert assessment.answers == {}  # nothing reached the server: the device kept it
