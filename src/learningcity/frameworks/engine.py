@@ -5,12 +5,19 @@ form's instant feedback and the bulk run cannot disagree. Expressions are plain 
 no expression language of our own. The file format is described in docs/frameworks.md.
 
 Columns of an evaluated frame, in order:
-- the inputs and context columns, cast to their declared types (declared columns the frame lacks are nulls);
+- the inputs, context and roll-up columns, cast to their declared types (declared columns the frame lacks are
+  nulls);
 - `invalid__<input>`: the answer is present but outside [min, max]; `invalid_count` counts them;
 - `short__<input>`: for inputs with `pass_min`, the answer is missing or below it; `short_count` counts them;
-- each `derived` expression, in file order (later ones may use earlier ones); a float NaN (0/0) becomes null;
+- each `derived` expression, in file order (later ones may use earlier ones); a float NaN (0/0) or infinity
+  (1/0) becomes null;
 - `level`: the code of the first level whose `when` holds, else the `otherwise` code. A null `when` is false,
   and a record with an invalid answer always gets the `otherwise` code.
+
+Roll-up rules (`rollups`) are the only rules that aggregate: `Framework.rollup` groups a frame of the members'
+stored results (one row per member, typed columns `MEMBER_COLUMNS`) by subject and gives one value per subject
+and rule; a subject with no members gets the rule's `when_empty`. Their codes are typed context columns of the
+framework's schema, so `derived` and `levels` read them like any answer.
 """
 
 from __future__ import annotations
@@ -49,17 +56,54 @@ FRAMEWORK_ID = re.compile(r"^[a-z0-9][a-z0-9.\-]{0,99}$")
 
 # The keys a file may use, per part: an unknown key (a typo such as `pass-min`) is refused, not ignored.
 TOP_LEVEL_KEYS = frozenset(
-    "id version title description subject provisional sources groups competencies context inputs derived"
-    " levels otherwise review_chain certificate feedback".split()
+    "id version title description subject provisional sources groups competencies context inputs rollups"
+    " derived levels otherwise review_chain certificate feedback".split()
 )
 INPUT_KEYS = frozenset("code type title description competency min max pass_min evidence provisional".split())
 CONTEXT_KEYS = frozenset("code type from title description".split())
-LEVEL_KEYS = frozenset("code title when description".split())
+LEVEL_KEYS = frozenset("code title when description provisional".split())
+ROLLUP_KEYS = frozenset("code title description over framework expr type when_empty provisional".split())
 GROUP_KEYS = frozenset("code title description provisional".split())
 FEEDBACK_KEYS = frozenset("score pass_mark max_score".split())
 CERTIFICATE_KEYS = frozenset("level title".split())
 MAX_NODES = 100_000  # a file expanding beyond this (YAML aliases) is refused
 TITLE_MAX = 200  # FrameworkVersion.title_vi / title_en
+
+# Roll-ups. The kinds of member a roll-up reads (`over`), and which kinds each subject is made of.
+MEMBER_KINDS = ("person", "household", "community")
+ROLLUP_OVER: dict[str, tuple[str, ...]] = {
+    "household": ("person",),  # the household's members
+    "clan": ("household", "person"),  # the clan's households, or the people of those households
+    "community": ("household", "person", "community"),  # a hamlet's households; a commune's hamlets
+    "organisation": ("person",),  # the organisation's members
+}
+ROLLUP_TYPES = ("float", "int", "bool")
+# The members' frame: one row per member (a member without an assessment in the campaign is a row too).
+MEMBER_COLUMNS: dict[str, pl.DataType] = {
+    "level": pl.String(),  # the member's stored level; null when it has no assessment
+    "passes": pl.Boolean(),  # its stored level earns its framework's title (`Framework.passing_levels`)
+    "recognised": pl.Boolean(),  # it holds the title: its assessment was recognised (certified)
+    "status": pl.String(),  # the workflow status of its assessment; null when it has none
+    "score": pl.Float64(),  # its stored score
+}
+PERSON_COLUMNS: dict[str, pl.DataType] = {
+    "age": pl.Int64(),  # the campaign's year minus the birth year; null when unknown
+    "sex": pl.String(),  # F, M or X
+}
+# Roll-up values to test per-record rules on, besides none and `when_empty`: the extremes and one between.
+ROLLUP_SAMPLES: dict[str, list[Any]] = {
+    "float": [0.0, 1.0, 0.5],
+    "int": [0, 1, 7],
+    "bool": [True, False, True],
+}
+# Which member framework a row of a members' frame belongs to, when one frame serves several roll-ups.
+MEMBER_FRAMEWORK = "framework"
+_COUNT = "__members"  # a helper column; codes cannot contain "__", so it never clashes
+
+
+def member_schema(over: str) -> dict[str, pl.DataType]:
+    """The typed columns of a members' frame for members of kind `over`."""
+    return {**MEMBER_COLUMNS, **(PERSON_COLUMNS if over == "person" else {})}
 
 
 class FrameworkError(ValueError):
@@ -80,11 +124,80 @@ class Framework:
     def inputs(self) -> list[dict[str, Any]]:
         return list(self.spec["inputs"])
 
+    @property
+    def rollups(self) -> list[dict[str, Any]]:
+        return list(self.spec.get("rollups", []))
+
     @cached_property
     def schema(self) -> dict[str, pl.DataType]:
         columns = {item["code"]: TYPES[item["type"]] for item in self.spec["inputs"]}
         columns.update({item["code"]: TYPES[item["type"]] for item in self.spec.get("context", [])})
+        columns.update({item["code"]: TYPES[item["type"]] for item in self.spec.get("rollups", [])})
         return columns
+
+    @cached_property
+    def passing_levels(self) -> frozenset[str]:
+        """The levels that earn the title: the certificate's level and every level listed before it.
+
+        Levels are listed best first (the first whose `when` holds wins), so a level listed before the
+        certificate's is a higher one. Empty when the file has no certificate.
+        """
+        target = (self.spec.get("certificate") or {}).get("level")
+        codes = [rule["code"] for rule in self.spec["levels"]]
+        return frozenset(codes[: codes.index(target) + 1]) if target in codes else frozenset()
+
+    @cached_property
+    def _rollup_rules(self) -> dict[tuple[str, str], list[tuple[dict[str, Any], pl.Expr]]]:
+        """The roll-up expressions, parsed once, by the (member kind, member framework) they read."""
+        sources: dict[tuple[str, str], list[tuple[dict[str, Any], pl.Expr]]] = {}
+        for rule in self.spec.get("rollups", []):
+            sources.setdefault((rule["over"], rule["framework"]), []).append(
+                (rule, pl.sql_expr(rule["expr"]))
+            )
+        return sources
+
+    def rollup(
+        self, members: pl.DataFrame, by: str, *, groups: Sequence[Any] | pl.Series | None = None
+    ) -> pl.DataFrame:
+        """Every roll-up rule over a members' frame: one row per group (subject) and one column per rule.
+
+        `members` has one row per member with the group column `by` and the columns of `member_schema(over)`
+        (missing ones are nulls; others are cast to their types). When it serves roll-ups that read different
+        member frameworks, a `framework` column says which framework each row's result is from; without one,
+        every row counts for every rule. `groups` lists the subjects to report, in order: those without
+        member rows get each rule's `when_empty` (by default, the groups present in `members`). One subject
+        is the same call with one group. A NaN or infinite value (a division by zero) becomes null.
+        """
+        if by not in members.columns:
+            raise ValueError(f"the members' frame has no group column {by!r}")
+        key_type = members.schema[by]
+        keys = (
+            members.get_column(by)
+            if groups is None
+            else pl.Series(by, list(groups), dtype=key_type, strict=False)
+        )
+        result = pl.DataFrame({by: keys}).unique(subset=by, maintain_order=True)
+        for (over, framework), rules in self._rollup_rules.items():
+            part = members
+            if MEMBER_FRAMEWORK in members.columns:
+                part = part.filter(pl.col(MEMBER_FRAMEWORK) == framework)
+            part = part.select(
+                pl.col(by),
+                *[
+                    pl.col(name).cast(dtype)
+                    if name in members.columns
+                    else pl.lit(None, dtype=dtype).alias(name)
+                    for name, dtype in member_schema(over).items()
+                ],
+            )
+            values = part.group_by(by).agg(
+                pl.len().alias(_COUNT), *[expression.alias(rule["code"]) for rule, expression in rules]
+            )
+            result = result.join(values, on=by, how="left", maintain_order="left")
+            result = result.with_columns(
+                [_rollup_value(rule).alias(rule["code"]) for rule, _expression in rules]
+            ).drop(_COUNT)
+        return result.select(by, *[rule["code"] for rule in self.spec.get("rollups", [])])
 
     @cached_property
     def _rules(self) -> tuple[list[tuple[str, pl.Expr]], list[tuple[str, pl.Expr]]]:
@@ -129,7 +242,7 @@ class Framework:
             frame = frame.with_columns(expression.alias(name))
             if frame.schema[name].is_float():
                 # 0/0 is NaN and NaN >= 0.7 is true in Polars: a NaN result means "no value" (STACK-NOTES.md).
-                frame = frame.with_columns(pl.col(name).fill_nan(None))
+                frame = frame.with_columns(_finite(pl.col(name)).alias(name))
         otherwise = pl.lit(self.spec["otherwise"]["code"], dtype=pl.String)
         level: pl.Expr = otherwise
         for code, when in reversed(levels):
@@ -143,6 +256,21 @@ class Framework:
         row["short"] = [item["code"] for item in self.spec["inputs"] if row.get(f"short__{item['code']}")]
         row["invalid"] = [item["code"] for item in self.spec["inputs"] if row.get(f"invalid__{item['code']}")]
         return row
+
+
+def _finite(column: pl.Expr) -> pl.Expr:
+    """A float column with NaN and ±infinity (a division by zero) as null: such a value means "no value"."""
+    return pl.when(column.is_finite()).then(column).otherwise(None)
+
+
+def _rollup_value(rule: dict[str, Any]) -> pl.Expr:
+    """A roll-up's aggregated column as its declared type; `when_empty` for a group without members."""
+    dtype = TYPES[rule["type"]]
+    value = pl.col(rule["code"]).cast(dtype)
+    if rule["type"] == "float":
+        value = _finite(value)
+    empty = pl.lit(rule["when_empty"], dtype=dtype)
+    return pl.when(pl.col(_COUNT).is_null()).then(empty).otherwise(value)
 
 
 def _names(expressions: list[pl.Expr]) -> list[str]:
@@ -263,7 +391,7 @@ def parse(text: str, source: str) -> Framework:
     )
     spec: dict[str, Any] = check.plain(raw, "", [MAX_NODES])
     check.mapping(spec, "(file)", TOP_LEVEL_KEYS)
-    for key in ("id", "version", "title", "subject", "sources", "inputs", "levels", "otherwise"):
+    for key in ("id", "version", "title", "subject", "sources", "levels", "otherwise"):
         check.need(spec.get(key) is not None, key, "is required")
     check.need(
         isinstance(spec["id"], str) and bool(FRAMEWORK_ID.match(spec["id"])),
@@ -314,7 +442,12 @@ def parse(text: str, source: str) -> Framework:
             "must be unit.flag.<name> or subject.group",
         )
 
-    check.need(bool(check.listing(spec, "inputs")), "inputs", "must list the answers")
+    rollups = check.listing(spec, "rollups")
+    check.need(
+        bool(check.listing(spec, "inputs")) or bool(rollups),
+        "inputs",
+        "must list the answers (only a file with roll-ups may have none)",
+    )
     for i, item in enumerate(spec["inputs"]):
         code = check.identifier(check.mapping(item, f"inputs[{i}]").get("code"), f"inputs[{i}].code", taken)
         key = f"inputs.{code}"
@@ -344,6 +477,8 @@ def parse(text: str, source: str) -> Framework:
             "must lie between min and max",
         )
 
+    _check_rollup_shapes(spec, check, taken)
+
     derived = spec["derived"] = spec.get("derived") or {}
     check.need(isinstance(derived, dict), "derived", "must map names to SQL expressions")
     for name in derived:
@@ -360,7 +495,8 @@ def parse(text: str, source: str) -> Framework:
         check.code(level, f"levels[{i}].code", level_codes)
         check.need("when" in rule, f"levels.{level}.when", "is required")
         check.title(rule.get("title"), f"levels.{level}.title")
-    otherwise = check.mapping(spec["otherwise"], "otherwise", LEVEL_KEYS - {"when"})
+        rule["provisional"] = bool(rule.get("provisional", False))
+    otherwise = check.mapping(spec["otherwise"], "otherwise", LEVEL_KEYS - {"when", "provisional"})
     check.need(
         isinstance(otherwise.get("code"), str) and bool(IDENTIFIER.match(otherwise["code"])),
         "otherwise.code",
@@ -388,17 +524,72 @@ def parse(text: str, source: str) -> Framework:
         check.title(certificate.get("title"), "certificate.title", TITLE_MAX)
     feedback = check.mapping(spec.setdefault("feedback", {}) or {}, "feedback", FEEDBACK_KEYS)
     spec["feedback"] = feedback
-    columns = set(derived) | {item["code"] for item in spec["inputs"]}
+    columns = set(derived) | {item["code"] for item in spec["inputs"]} | {item["code"] for item in rollups}
     for key, value in feedback.items():
         check.need(
             (isinstance(value, str) and value in columns) or _number(value),
             f"feedback.{key}",
-            "must name a derived column or an input, or be a number",
+            "must name a derived column, an input or a roll-up, or be a number",
         )
 
     framework = Framework(spec)
+    _check_rollup_expressions(framework, check)
     _check_expressions(framework, check)
     return framework
+
+
+def _check_rollup_shapes(spec: dict[str, Any], check: _Checker, taken: set[str]) -> None:
+    """The keys of each roll-up rule; its expression is checked once the whole file is read."""
+    allowed = ROLLUP_OVER.get(spec["subject"], ())
+    read_as: dict[str, str] = {}
+    for i, rule in enumerate(spec["rollups"]):
+        code = check.identifier(check.mapping(rule, f"rollups[{i}]").get("code"), f"rollups[{i}].code", taken)
+        key = f"rollups.{code}"
+        check.mapping(rule, key, ROLLUP_KEYS)
+        check.title(rule.get("title"), f"{key}.title")
+        check.need(
+            rule.get("over") in MEMBER_KINDS,
+            f"{key}.over",
+            f"{rule.get('over')!r} is not a kind of member ({', '.join(MEMBER_KINDS)})",
+        )
+        check.need(
+            rule["over"] in allowed,
+            f"{key}.over",
+            f"a {spec['subject']} has no {rule['over']} members"
+            + (f" (it has: {', '.join(allowed)})" if allowed else ""),
+        )
+        check.need(
+            isinstance(rule.get("framework"), str) and bool(FRAMEWORK_ID.match(rule["framework"])),
+            f"{key}.framework",
+            "must be the id of the framework the members are assessed against",
+        )
+        previous = read_as.setdefault(rule["framework"], rule["over"])
+        check.need(
+            previous == rule["over"],
+            f"{key}.over",
+            f"{rule['framework']} is read as {previous} members by another roll-up",
+        )
+        check.need(
+            rule.get("type") in ROLLUP_TYPES, f"{key}.type", f"must be one of {', '.join(ROLLUP_TYPES)}"
+        )
+        check.need("when_empty" in rule, f"{key}.when_empty", "is required (a value, or null)")
+        empty, kind = rule["when_empty"], rule["type"]
+        check.need(
+            empty is None
+            or (kind == "float" and _number(empty))
+            or (kind == "int" and isinstance(empty, int) and not isinstance(empty, bool))
+            or (kind == "bool" and isinstance(empty, bool)),
+            f"{key}.when_empty",
+            f"must be a {kind} value or null",
+        )
+        if kind == "float" and empty is not None:
+            rule["when_empty"] = float(empty)
+        check.need(
+            isinstance(rule.get("expr"), str) and bool(rule["expr"].strip()),
+            f"{key}.expr",
+            "must be an SQL expression",
+        )
+        rule["provisional"] = bool(rule.get("provisional", False))
 
 
 def _sample_rows(framework: Framework) -> list[dict[str, Any]]:
@@ -417,16 +608,99 @@ def _sample_rows(framework: Framework) -> list[dict[str, Any]]:
                 choices = [low, high, item.get("pass_min", high) - 1 if "pass_min" in item else low, high + 1]
                 value = choices[(variant + j) % 4]
                 row[code] = int(value) if kind == "int" else float(value)
+        for j, rule in enumerate(framework.rollups):
+            samples = ROLLUP_SAMPLES[rule["type"]]
+            row[rule["code"]] = [None, rule["when_empty"], *samples][(variant + j) % 5]
         rows.append(row)
     return rows
 
 
+# Members to test roll-up rules on: one who holds the title, one who does not (a child), and one without an
+# assessment in the campaign (every value unknown). Each alone is a group too, to meet zero denominators.
+_SAMPLE_MEMBERS: dict[str, list[Any]] = {
+    "level": ["recognised", "not_yet", None],
+    "passes": [True, False, False],
+    "recognised": [True, False, False],
+    "status": ["recognised", "draft", None],
+    "score": [92.5, 10.0, None],
+    "age": [40, 9, None],
+    "sex": ["F", "M", None],
+}
+
+
+def _check_rollup_expressions(framework: Framework, check: _Checker) -> None:
+    """Each roll-up must aggregate its members into one value per group, of its declared type.
+
+    It is evaluated with `group_by(...).agg` on an empty typed members' frame, on three members in one group
+    and on each of them alone; it may name only the members' columns (`member_schema(over)`).
+    """
+    group = "__group"
+    for rule in framework.rollups:
+        key, text = f"rollups.{rule['code']}.expr", rule["expr"]
+        schema = member_schema(rule["over"])
+        check.need(
+            not WINDOW.search(STRING_LITERAL.sub("''", text)),
+            key,
+            "window functions are not allowed in roll-ups",
+        )
+        try:
+            expr = pl.sql_expr(text)
+        except Exception as exc:  # noqa: BLE001 - Polars raises several kinds; all mean "bad SQL"
+            raise FrameworkError(check.source, key, f"not valid SQL: {_first_line(exc)}") from exc
+        unknown = sorted(set(expr.meta.root_names()) - set(schema))
+        check.need(
+            not unknown,
+            key,
+            f"unknown member column {', '.join(unknown)} (a {rule['over']} member has: {', '.join(schema)})",
+        )
+        kinds = _node_kinds(expr)
+        check.need("window" not in kinds, key, "window functions are not allowed in roll-ups")
+        check.need(
+            "aggregate" in kinds or "unknown" in kinds,
+            key,
+            "must aggregate the members (AVG, SUM, COUNT, MIN, MAX…): a roll-up gives one value per subject",
+        )
+        members = pl.DataFrame({name: _SAMPLE_MEMBERS[name] for name in schema}, schema=schema)
+        frames = [
+            members.clear().with_columns(pl.lit(None, dtype=pl.Int64).alias(group)),
+            members.with_columns(pl.lit(1, dtype=pl.Int64).alias(group)),
+            members.with_columns(pl.Series(group, [1, 2, 3], dtype=pl.Int64)),
+        ]
+        try:
+            results = [frame.group_by(group).agg(expr.alias("_result")) for frame in frames]
+        except Exception as exc:  # noqa: BLE001
+            reason = f"cannot be evaluated on the members' columns: {_first_line(exc)}"
+            raise FrameworkError(check.source, key, reason) from exc
+        typed = results[0].schema["_result"]
+        check.need(
+            not isinstance(typed, pl.List | pl.Array) and [r.height for r in results] == [0, 1, 3],
+            key,
+            "must give one value per subject (every member column inside an aggregate)",
+        )
+        fits = {
+            "float": typed.is_numeric(),
+            "int": typed.is_integer(),
+            "bool": typed == pl.Boolean,
+        }[rule["type"]]
+        check.need(fits, key, f"must give a {rule['type']} value, not {typed}")
+
+
 def _forbidden(expr: pl.Expr) -> str | None:
     """Why an expression cannot be a per-record rule: it aggregates or uses a window (None if neither)."""
+    found = _node_kinds(expr)
+    if "window" in found:
+        return "window functions are not allowed in per-record rules"
+    if "aggregate" in found:
+        return "aggregates are not allowed in per-record rules (only roll-up rules may aggregate)"
+    return None
+
+
+def _node_kinds(expr: pl.Expr) -> set[str]:
+    """Whether an expression has aggregate or window nodes: {"aggregate", "window"} or part of it."""
     try:
         tree = json.loads(expr.meta.serialize(format="json"))
-    except Exception:  # noqa: BLE001 - an unserialisable expression is left to the row-by-row check
-        return None
+    except Exception:  # noqa: BLE001 - an unserialisable expression is left to the evaluation checks
+        return {"unknown"}
     found: set[str] = set()
 
     def walk(node: Any) -> None:
@@ -444,11 +718,7 @@ def _forbidden(expr: pl.Expr) -> str | None:
             found.add("aggregate")
 
     walk(tree)
-    if "window" in found:
-        return "window functions are not allowed in per-record rules"
-    if "aggregate" in found:
-        return "aggregates are not allowed in per-record rules (only roll-up rules may aggregate)"
-    return None
+    return found
 
 
 def _first_line(exc: Exception) -> str:

@@ -43,6 +43,12 @@ class FrameworkVersion(models.Model):
 
     @property
     def is_provisional(self) -> bool:
-        return any(item.get("provisional") for item in self.spec["inputs"]) or bool(
-            self.spec.get("provisional")
-        )
+        """Whether any part of the file (the whole, a group, an input, a roll-up, a level) is unconfirmed."""
+        parts = [
+            self.spec,
+            *self.spec.get("groups", []),
+            *self.spec["inputs"],
+            *self.spec.get("rollups", []),
+            *self.spec.get("levels", []),
+        ]
+        return any(part.get("provisional") for part in parts)

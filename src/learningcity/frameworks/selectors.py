@@ -96,9 +96,29 @@ def framework_outline(version: FrameworkVersion, language: str) -> dict[str, Any
             }
             for i in spec["inputs"]
         ],
+        "rollups": [
+            {
+                "code": r["code"],
+                "title": _text(r["title"], language),
+                "description": r.get("description", ""),
+                "over": r["over"],
+                "framework": r.get("framework", ""),
+                "expr": r["expr"],
+                "type": r["type"],
+                "when_empty": r.get("when_empty"),
+                "provisional": r["provisional"],
+            }
+            for r in spec.get("rollups", [])
+        ],
         "derived": [{"name": name, "sql": sql} for name, sql in spec["derived"].items()],
         "levels": [
-            {"code": rule["code"], "title": _text(rule["title"], language), "when": rule["when"]}
+            {
+                "code": rule["code"],
+                "title": _text(rule["title"], language),
+                "when": rule["when"],
+                "description": rule.get("description", ""),
+                "provisional": rule["provisional"],
+            }
             for rule in spec["levels"]
         ],
         "otherwise": {
