@@ -73,3 +73,21 @@ def test_the_docs_are_served_from_our_static_files_not_a_cdn(db, client: Client)
     assert "cdn" not in html.lower() and "https://" not in html
     for name in ("ninja/swagger-ui-bundle.js", "ninja/swagger-ui.css", "ninja/swagger-ui-init.js"):
         assert finders.find(name), f"{name} is not among the static files"
+
+
+def test_the_schema_documents_the_subject_routes_and_both_start_forms(schema: dict) -> None:
+    ids = {op["operationId"] for _m, _p, op in _operations(schema)}
+    assert {
+        "households_list",
+        "households_get",
+        "clans_list",
+        "clans_get",
+        "organisations_list",
+        "organisations_get",
+    } <= ids
+    components = schema["components"]["schemas"]
+    listed = components["AssessmentOut"]["properties"]
+    assert {"subject_kind", "subject_id", "subject_name", "person_id"} <= set(listed)
+    start = components["AssessmentStartIn"]["properties"]
+    assert {"framework_version_id", "subject_kind", "subject_id", "person_id", "framework_id"} <= set(start)
+    assert components["AssessmentStartIn"].get("required") == ["campaign_id"]

@@ -2,8 +2,9 @@
 
 Expected codes follow one rule: no credentials → 401; a record outside the reader's scope (or nonexistent)
 → 404, so a 404 never confirms that a record exists; a record the reader sees but may not act on, or a role
-that never may → 403. Subjects are person_a and their assessment (Tổ 1 of Phường Tô Hiệu, commune A);
-officer_b and head_b work in commune B.
+that never may → 403. Subjects are person_a and their assessment (Tổ 1 of Phường Tô Hiệu, commune A), and
+in the "subjects" state the household person_a heads there (with its draft assessment), a clan and an
+organisation of commune A; officer_b and head_b work in commune B.
 """
 
 from __future__ import annotations
@@ -16,9 +17,21 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from learningcity.recognition.models import Assessment, Person, Status
+from learningcity.recognition import services
+from learningcity.recognition.models import (
+    Assessment,
+    Clan,
+    Household,
+    Organisation,
+    OrganisationKind,
+    OrganisationMembership,
+    Person,
+    Status,
+)
+from learningcity.text import fold
 
 from ..cast import GOOD_ANSWERS, Cast
+from ..recognition.test_subject_assessment_pages import ALL_MET, household_assessment, households_for
 from .conftest import MEMBERS, NOTES, STATES, call, client_for
 
 Path = Callable[[Cast, Any], str]
@@ -94,6 +107,46 @@ def _start_body(cast: Cast, _: Any) -> dict[str, Any]:
 
 def _on(suffix: str = "") -> Path:
     return lambda cast, assessment: f"/api/assessments/{assessment.pk}{suffix}"
+
+
+def subjects(cast: Cast) -> Assessment:
+    """Commune A's household (headed by person_a, with its draft), clan and organisation; B's household."""
+    households = households_for(cast)
+    clan = Clan.objects.create(unit=cast.commune_a, name="Dòng họ Lò", name_folded=fold("Dòng họ Lò"))
+    Household.objects.filter(pk=households.household_a.pk).update(clan=clan)
+    school = Organisation.objects.create(
+        unit=cast.commune_a,
+        name="Trường Tiểu học Tô Hiệu",
+        name_folded="truong",
+        kind=OrganisationKind.SCHOOL,
+    )
+    OrganisationMembership.objects.create(organisation=school, person=cast.person_a, position="Giáo viên")
+    return household_assessment(cast, households)
+
+
+def _household_start_body(cast: Cast, assessment: Assessment) -> dict[str, Any]:
+    return {
+        "campaign_id": cast.campaign.pk,
+        "framework_version_id": assessment.framework_version_id,
+        "subject_kind": "household",
+        "subject_id": assessment.household_id,
+    }
+
+
+def _clan_path(cast: Cast, assessment: Assessment) -> str:
+    return f"/api/clans/{Clan.objects.get(households__pk=assessment.household_id).pk}"
+
+
+def _organisation_path(cast: Cast, assessment: Assessment) -> str:
+    return f"/api/organisations/{Organisation.objects.get(members=cast.person_a).pk}"
+
+
+def subjects_filled(cast: Cast) -> Assessment:
+    return services.assessment_save(actor=cast.citizen_a, assessment=subjects(cast), answers=ALL_MET)
+
+
+STATES = {**STATES, "subjects": subjects, "subjects_filled": subjects_filled}
+EDITORS_OF_A = ("citizen_a", "head_a", "officer_a")
 
 
 ROUTES: dict[str, Route] = {
@@ -195,6 +248,51 @@ ROUTES: dict[str, Route] = {
         _on("/certify"),
         Expect(ok=("officer_a", "province"), hidden=OUT_OF_COMMUNE_A, refused=("citizen_a", "head_a")).codes,
         state="approved",
+    ),
+    "households_list": Route("GET", lambda c, a: "/api/households", {}, state="subjects"),
+    "households_get": Route(
+        "GET",
+        lambda c, a: f"/api/households/{a.household_id}",
+        Expect(ok=READERS_OF_A, hidden=OUT_OF_COMMUNE_A).codes,
+        state="subjects",
+    ),
+    "clans_list": Route("GET", lambda c, a: "/api/clans", {}, state="subjects"),
+    "clans_get": Route(
+        "GET",
+        _clan_path,
+        # a commune's clan: not a hamlet head's, and citizens read no clans
+        Expect(ok=("officer_a", "province"), hidden=(*OUT_OF_COMMUNE_A, "citizen_a", "head_a")).codes,
+        state="subjects",
+    ),
+    "organisations_list": Route("GET", lambda c, a: "/api/organisations", {}, state="subjects"),
+    "organisations_get": Route(
+        "GET",
+        _organisation_path,
+        Expect(ok=("officer_a", "province"), hidden=(*OUT_OF_COMMUNE_A, "citizen_a", "head_a")).codes,
+        state="subjects",
+    ),
+    "assessments_start_household": Route(
+        "POST",
+        lambda c, a: "/api/assessments",
+        Expect(ok=EDITORS_OF_A, hidden=OUT_OF_COMMUNE_A, refused=("province",)).codes,
+        state="subjects",
+        body=_household_start_body,
+    ),
+    "assessments_get_household": Route(
+        "GET", _on(), Expect(ok=READERS_OF_A, hidden=OUT_OF_COMMUNE_A).codes, state="subjects"
+    ),
+    "assessments_replace_household": Route(
+        "PUT",
+        _on(),
+        Expect(ok=EDITORS_OF_A, hidden=OUT_OF_COMMUNE_A, refused=("province",)).codes,
+        state="subjects",
+        body=lambda c, a: {"answers": {"c1_members_learn": True, "c2_children_school": False}},
+    ),
+    "assessments_submit_household": Route(
+        "POST",
+        _on("/submit"),
+        Expect(ok=EDITORS_OF_A, hidden=OUT_OF_COMMUNE_A, refused=("province",)).codes,
+        state="subjects_filled",
     ),
     "certificates_check": Route(
         "GET",

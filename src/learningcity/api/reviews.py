@@ -14,7 +14,7 @@ from ninja.pagination import paginate
 from learningcity.accounts import policy
 from learningcity.recognition import selectors, services
 
-from .assessments import AssessmentDetailOut, AssessmentOut, visible_assessment
+from .assessments import SUBJECT_RELATED, AssessmentDetailOut, AssessmentOut, visible_assessment
 from .auth import ApiRequest
 from .certificates import CertificateOut
 from .errors import problems
@@ -41,7 +41,7 @@ class DecisionIn(Schema):
 def reviews_due(request: ApiRequest) -> Any:
     if not policy.is_officer(request.auth):
         raise PermissionDenied(_("Only hamlet heads, commune officers and coordinators review assessments."))
-    return selectors.assessments_due(request.auth)
+    return selectors.assessments_due(request.auth).select_related(*SUBJECT_RELATED)
 
 
 @router.post(

@@ -7,7 +7,7 @@ docs/openapi.json (regenerate with `python -m learningcity.api.openapi`); docs a
 
 from __future__ import annotations
 
-from . import assessments, campaigns, certificates, errors, frameworks, people, reviews, units
+from . import assessments, campaigns, certificates, errors, frameworks, people, reviews, subjects, units
 from .auth import AUTH
 from .core import LearningCityAPI
 
@@ -15,7 +15,8 @@ api = LearningCityAPI(
     title="Learning City Platform API",
     version="1",
     description=(
-        "Units, campaigns, people, assessments and reviews of the Learning City Platform. "
+        "Units, campaigns, people, households, clans, organisations, assessments and reviews of the "
+        "Learning City Platform. "
         "Authenticate with `Authorization: Bearer lc_…` (see docs/api.md) or a browser session; "
         "every 4xx answer is `application/problem+json` (RFC 9457)."
     ),
@@ -24,5 +25,16 @@ api = LearningCityAPI(
 )
 errors.install(api)
 
-for module in (units, frameworks, campaigns, people, assessments, reviews, certificates):
-    api.add_router("", module.router)
+for router in (
+    units.router,
+    frameworks.router,
+    campaigns.router,
+    people.router,
+    subjects.households_router,
+    subjects.clans_router,
+    subjects.organisations_router,
+    assessments.router,
+    reviews.router,
+    certificates.router,
+):
+    api.add_router("", router)

@@ -16,10 +16,15 @@ from django.utils.translation import gettext_lazy as _
 
 from learningcity.frameworks.models import FrameworkVersion
 
-from .models import Assessment, Evidence
+from .models import Assessment, Evidence, SubjectKind
+
+MAX_ID = 2**63 - 1  # beyond 64 bits the databases fail rather than find nothing
 
 NOTE_PREFIX = "note__"  # input codes cannot contain "__" (frameworks.engine), so these never clash
 NOTE_MAX_LENGTH = 1000  # what assessment_save keeps
+# A yes/no criterion (đạt / không đạt) is two radios, not a checkbox: an unticked box would read as "no"
+# and could not tell an honest "not met" from "not answered yet". The services read "true"/"false".
+BOOL_CHOICES = [("true", _("Met")), ("false", _("Not met"))]
 
 
 def in_language(title: Any) -> str:
@@ -33,6 +38,7 @@ def in_language(title: Any) -> str:
 @dataclass
 class Indicator:
     code: str
+    kind: str  # the input's type: int | float | bool | str
     title: str
     provisional: bool
     evidence: str  # required | optional | none
@@ -59,7 +65,7 @@ class AssessmentForm(forms.Form):
         groups = version.spec.get("groups", [])
         if groups:
             self.fields["group"] = forms.ChoiceField(
-                label=_("Citizen group"),
+                label=_("Citizen group") if version.subject == "person" else _("Group"),
                 choices=[("", _("Choose your group"))]
                 + [(g["code"], in_language(g["title"])) for g in groups],
                 required=False,
@@ -67,17 +73,27 @@ class AssessmentForm(forms.Form):
             )
         for item in version.inputs:
             attrs: dict[str, Any] = {"data-code": item["code"], "class": "answer"}
-            if item["type"] in ("int", "float"):
-                attrs.update(inputmode="numeric" if item["type"] == "int" else "decimal")
-                attrs.update(
-                    min=item.get("min"), max=item.get("max"), step=1 if item["type"] == "int" else "any"
+            label = in_language(item["title"])
+            if item["type"] == "bool":
+                self.fields[item["code"]] = forms.ChoiceField(
+                    label=label,
+                    choices=BOOL_CHOICES,
+                    required=False,
+                    widget=forms.RadioSelect(attrs=attrs),
+                    disabled=disabled,
                 )
-                widget: forms.Widget = forms.NumberInput(attrs=attrs)
             else:
-                widget = forms.TextInput(attrs=attrs)
-            self.fields[item["code"]] = forms.CharField(
-                label=in_language(item["title"]), required=False, widget=widget, disabled=disabled
-            )
+                if item["type"] in ("int", "float"):
+                    attrs.update(inputmode="numeric" if item["type"] == "int" else "decimal")
+                    attrs.update(
+                        min=item.get("min"), max=item.get("max"), step=1 if item["type"] == "int" else "any"
+                    )
+                    widget: forms.Widget = forms.NumberInput(attrs=attrs)
+                else:
+                    widget = forms.TextInput(attrs=attrs)
+                self.fields[item["code"]] = forms.CharField(
+                    label=label, required=False, widget=widget, disabled=disabled
+                )
             self.fields[NOTE_PREFIX + item["code"]] = forms.CharField(
                 label=_("Evidence in words"),
                 required=False,
@@ -89,7 +105,12 @@ class AssessmentForm(forms.Form):
     @classmethod
     def initial_of(cls, assessment: Assessment) -> dict[str, Any]:
         initial: dict[str, Any] = {"group": assessment.group}
-        initial.update({code: value for code, value in assessment.answers.items()})
+        initial.update(
+            {
+                code: ("true" if value else "false") if isinstance(value, bool) else value
+                for code, value in assessment.answers.items()
+            }
+        )
         initial.update({NOTE_PREFIX + code: text for code, text in assessment.notes.items()})
         return initial
 
@@ -118,6 +139,7 @@ class AssessmentForm(forms.Form):
             section.indicators.append(
                 Indicator(
                     code=item["code"],
+                    kind=item["type"],
                     title=in_language(item["title"]),
                     provisional=bool(item.get("provisional")),
                     evidence=item.get("evidence", "none"),
@@ -137,6 +159,19 @@ class EvidenceForm(forms.Form):
 
 
 class StartAssessmentForm(forms.Form):
-    campaign = forms.IntegerField()
-    framework_version = forms.IntegerField()
+    """Open an assessment: of the user's own citizen record when no subject is named, else of the subject
+    (a household the user heads, or any subject an officer may enter for)."""
+
+    campaign = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    framework_version = forms.IntegerField(min_value=1, max_value=MAX_ID)
     group = forms.CharField(required=False, max_length=20)
+    subject_kind = forms.ChoiceField(choices=SubjectKind.choices, required=False)
+    subject_id = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("subject_id") is not None and not data.get("subject_kind"):
+            raise forms.ValidationError(_("Say what kind of subject this is."))
+        if data.get("subject_kind") not in (None, "", SubjectKind.PERSON) and data.get("subject_id") is None:
+            raise forms.ValidationError(_("Choose the subject to assess."))
+        return data

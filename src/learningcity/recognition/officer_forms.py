@@ -20,7 +20,7 @@ from learningcity.frameworks.models import FrameworkVersion
 from learningcity.territory.models import Era, Level, Unit
 
 from . import selectors
-from .models import Campaign, Sex, Status
+from .models import Campaign, Sex, Status, SubjectKind
 from .services import Decision
 
 
@@ -66,6 +66,28 @@ class FrameworkChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.title(get_language() or 'vi')} · {obj.version}"
 
 
+class IdListField(forms.Field):
+    """Many record ids sent under one name (checkboxes); cleaned to a list of distinct positive integers.
+
+    Any ids: which of them the user may act on is the selectors' and the services' question.
+    """
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": _("Choose from the list.")}
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        try:
+            ids = [int(str(item)) for item in values]
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if any(not 0 < item < 2**63 for item in ids):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return list(dict.fromkeys(ids))
+
+
 class QueueTab:
     DUE = "due"
     CERTIFY = "certify"
@@ -77,25 +99,78 @@ class QueueTab:
     )
 
 
+# The review stages a framework's review_chain can name (frameworks.engine.REVIEW_STAGES), as pages say them.
+STAGE_CHOICES = [
+    ("hamlet", _("Hamlet / residential group")),
+    ("commune", _("Commune")),
+    ("province", _("Province")),
+]
+
+
+class FrameworkVersionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.title(get_language() or 'vi')} · {obj.version}"
+
+
 class QueueFilterForm(forms.Form):
     tab = forms.ChoiceField(choices=QueueTab.CHOICES, required=False, widget=forms.HiddenInput)
     q = forms.CharField(label=_("Name"), required=False, max_length=100)
     campaign = CampaignChoiceField(
         label=_("Campaign"), queryset=Campaign.objects.none(), required=False, empty_label=_("All campaigns")
     )
+    framework = FrameworkVersionChoiceField(
+        label=_("Framework"),
+        queryset=FrameworkVersion.objects.none(),
+        required=False,
+        empty_label=_("All frameworks"),
+    )
+    kind = forms.ChoiceField(
+        label=_("Subject"), choices=[("", _("Any subject")), *SubjectKind.choices], required=False
+    )
     unit = UnitChoiceField(
         label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All units")
+    )
+    stage = forms.ChoiceField(
+        label=_("Stage"), choices=[("", _("Any stage")), *STAGE_CHOICES], required=False
     )
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("Any status")), *Status.choices], required=False
     )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def __init__(self, data: Any, *, user: User) -> None:
         super().__init__(data)
-        self.fields["campaign"].queryset = selectors.campaigns_visible(user)  # type: ignore[attr-defined]
+        campaigns = selectors.campaigns_visible(user).prefetch_related(None)  # a list of names only
+        self.fields["campaign"].queryset = campaigns  # type: ignore[attr-defined]
+        self.fields["framework"].queryset = FrameworkVersion.objects.filter(  # type: ignore[attr-defined]
+            pk__in=campaigns.values("frameworks")
+        ).order_by("code", "-loaded_at")
         self.fields["unit"].queryset = units_in_scope(  # type: ignore[attr-defined]
             user, policy.OFFICER_ROLES, (Level.COMMUNE, Level.HAMLET)
         )
+
+
+class BulkScope:
+    CHECKED = "checked"
+    FILTERED = "filtered"
+
+
+class BulkApproveForm(forms.Form):
+    """Approve the ticked rows, or every row the queue's filters select (on every page)."""
+
+    approve = forms.ChoiceField(
+        choices=[
+            (BulkScope.CHECKED, _("Approve the ticked assessments")),
+            (BulkScope.FILTERED, _("Approve every assessment in this list")),
+        ]
+    )
+    assessments = IdListField(required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("approve") == BulkScope.CHECKED and not cleaned.get("assessments"):
+            raise forms.ValidationError(_("Tick the assessments to approve."))
+        return cleaned
 
 
 class PeopleSearchForm(forms.Form):
@@ -232,3 +307,64 @@ class CampaignForm(forms.Form):
             top = units.first()  # ordered by path: the widest unit in scope, usually the province
             if top is not None:
                 self.initial["territory"] = top.pk
+        # Each framework's own target and deadlines, read only for the frameworks ticked.
+        self.versions = list(self.fields["frameworks"].queryset)  # type: ignore[attr-defined]
+        for version in self.versions:
+            for name, field in _framework_setting_fields().items():
+                self.fields[f"fw{version.pk}_{name}"] = field
+
+    def framework_settings(self) -> list[tuple[str, list[forms.BoundField], bool]]:
+        """Per framework: its title, its setting fields, and whether they hold anything (shown open)."""
+        language = get_language() or "vi"
+        rows = []
+        for version in self.versions:
+            fields = [self[f"fw{version.pk}_{name}"] for name in FRAMEWORK_SETTINGS]
+            filled = any(field.errors or field.value() not in (None, "") for field in fields)
+            rows.append((f"{version.title(language)} · {version.version}", fields, filled))
+        return rows
+
+    def targets(self) -> dict[int, dict[str, Any]]:
+        """`services.campaign_create(targets=…)`: the ticked frameworks' own settings, the rate as a share."""
+        targets: dict[int, dict[str, Any]] = {}
+        for version in self.cleaned_data.get("frameworks") or []:
+            values = {name: self.cleaned_data.get(f"fw{version.pk}_{name}") for name in FRAMEWORK_SETTINGS}
+            if values["target_rate"] is not None:
+                values["target_rate"] = values["target_rate"] / 100
+            values = {name: value for name, value in values.items() if value not in (None, "")}
+            if values:
+                targets[version.pk] = values
+        return targets
+
+
+FRAMEWORK_SETTINGS = ("target_rate", "target_source", "submission_deadline", "review_deadline")
+
+
+def _framework_setting_fields() -> dict[str, forms.Field]:
+    return {
+        "target_rate": forms.DecimalField(
+            label=_("Target (percent of subjects recognised)"),
+            required=False,
+            min_value=0,
+            max_value=100,
+            decimal_places=2,
+            widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+        ),
+        "target_source": forms.CharField(
+            label=_("Source of the target"),
+            required=False,
+            max_length=200,
+            help_text=_("The document that sets it, e.g. QĐ 387/QĐ-TTg."),
+        ),
+        "submission_deadline": forms.DateField(
+            label=_("Own submission deadline"),
+            required=False,
+            widget=date_input(),
+            help_text=_("Leave empty to use the campaign's."),
+        ),
+        "review_deadline": forms.DateField(
+            label=_("Own review deadline"),
+            required=False,
+            widget=date_input(),
+            help_text=_("Leave empty to use the campaign's."),
+        ),
+    }

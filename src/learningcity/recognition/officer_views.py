@@ -19,11 +19,11 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -37,7 +37,10 @@ from learningcity.text import fold
 from . import selectors, services
 from .models import Assessment, Campaign, Certificate, Evidence, Person, Status
 from .officer_forms import (
+    STAGE_CHOICES,
     AssessmentStartForm,
+    BulkApproveForm,
+    BulkScope,
     CampaignForm,
     EnrolForm,
     HamletFlagForm,
@@ -48,14 +51,16 @@ from .officer_forms import (
     ReviewForm,
     units_in_scope,
 )
+from .selectors.decisions import name_q, overdue_q, review_deadline, with_review_due
+from .services import decisions as decision_services
 
 PAGE_SIZE = 25
+# A bulk approval of a filtered list handles at most this many rows per request (one short transaction).
+BULK_APPROVE_LIMIT = 500
+# How many refused rows a bulk approval names in its message (the rest are counted).
+BULK_REFUSED_SHOWN = 20
 
-STAGE_LABELS = {
-    "hamlet": gettext_lazy("Hamlet / residential group"),
-    "commune": gettext_lazy("Commune"),
-    "province": gettext_lazy("Province"),
-}
+STAGE_LABELS = dict(STAGE_CHOICES)
 AUDIT_LABELS = {
     "assessment.start": gettext_lazy("Assessment opened"),
     "assessment.submit": gettext_lazy("Submitted for review"),
@@ -63,6 +68,10 @@ AUDIT_LABELS = {
     "assessment.return": gettext_lazy("Returned for changes"),
     "assessment.reject": gettext_lazy("Rejected"),
     "assessment.certify": gettext_lazy("Recognised, certificate issued"),
+    "assessment.revoke": gettext_lazy("Recognition revoked"),
+    "assessment.appeal": gettext_lazy("Rejection appealed"),
+    "assessment.appeal_upheld": gettext_lazy("Appeal upheld, back to review"),
+    "assessment.appeal_dismissed": gettext_lazy("Appeal dismissed, rejection final"),
 }
 DECISION_MESSAGES = {
     services.Decision.APPROVE: gettext_lazy("Approved."),
@@ -201,6 +210,7 @@ def _open_offers(user: User, person: Person) -> list[tuple[Campaign, FrameworkVe
 class QueueRow:
     assessment: Assessment
     framework_title: str
+    due_on: dt.date
     days_left: int
 
     @property
@@ -208,11 +218,8 @@ class QueueRow:
         return -self.days_left
 
 
-@officer_page(methods=("GET",))
-def queue(request: HttpRequest, officer: Officer) -> HttpResponse:
-    form = QueueFilterForm(request.GET, user=officer.user)
-    form.is_valid()  # an out-of-scope choice is shown as an error and not applied
-    data = form.cleaned_data
+def _queue_rows(officer: Officer, data: dict[str, Any]) -> QuerySet[Assessment]:
+    """The queue's rows as its tab and filters select them, each with its review deadline (`due_on`)."""
     tab = data.get("tab") or QueueTab.DUE
     if tab == QueueTab.CERTIFY:
         rows = _certifiable(officer.user)
@@ -222,22 +229,113 @@ def queue(request: HttpRequest, officer: Officer) -> HttpResponse:
             rows = rows.filter(status=data["status"])
     else:
         rows = selectors.assessments_due(officer.user)
+    rows = with_review_due(rows)
     if data.get("campaign"):
         rows = rows.filter(campaign=data["campaign"])
+    if data.get("framework"):
+        rows = rows.filter(framework_version=data["framework"])
+    if data.get("kind"):
+        rows = rows.filter(subject_kind=data["kind"])
     if data.get("unit"):
         rows = rows.filter(unit__path__startswith=data["unit"].path)
+    if data.get("stage"):
+        rows = rows.filter(review_stage=data["stage"])
+    if data.get("overdue"):
+        rows = rows.filter(overdue_q())
     if data.get("q"):
-        rows = rows.filter(person__name_folded__contains=fold(data["q"]))
-    page = Paginator(rows.select_related("unit__parent"), PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = rows.filter(name_q(fold(data["q"])))
+    if tab == QueueTab.DUE:
+        rows = rows.order_by(F("due_on").asc(), "submitted_at", "pk")  # what is due first comes first
+    return rows
+
+
+def _bulk_approve(request: HttpRequest, officer: Officer, filters: QueueFilterForm) -> None:
+    """Approve the ticked rows, or the filtered list (up to BULK_APPROVE_LIMIT), and say what happened."""
+    data = filters.cleaned_data
+    form = BulkApproveForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, str(message))
+        return
+    if form.cleaned_data["approve"] == BulkScope.FILTERED:
+        if (data.get("tab") or QueueTab.DUE) != QueueTab.DUE or filters.errors:
+            # Only the list waiting for this reviewer, and only as its filters were understood.
+            messages.error(request, _("Correct the filters first; only a list waiting for you is approved."))
+            return
+        rows = list(_queue_rows(officer, data)[: BULK_APPROVE_LIMIT + 1])
+    else:
+        rows = list(
+            selectors.assessments_visible(officer.user)
+            .filter(pk__in=form.cleaned_data["assessments"])
+            .order_by("pk")
+        )
+    more = len(rows) > BULK_APPROVE_LIMIT
+    result = decision_services.assessments_bulk_approve(
+        actor=officer.user, assessments=rows[:BULK_APPROVE_LIMIT]
+    )
+    if result.approved:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s assessment approved.", "%(count)s assessments approved.", len(result.approved)
+            )
+            % {"count": len(result.approved)},
+        )
+    for assessment, reason in result.refused[:BULK_REFUSED_SHOWN]:
+        messages.warning(
+            request,
+            _("Not approved: %(name)s — %(reason)s") % {"name": assessment.subject_name, "reason": reason},
+        )
+    if len(result.refused) > BULK_REFUSED_SHOWN:
+        messages.warning(
+            request,
+            _("%(count)s more were not approved.") % {"count": len(result.refused) - BULK_REFUSED_SHOWN},
+        )
+    if more:
+        messages.info(
+            request,
+            _("Only the first %(limit)s were handled; approve again for the rest.")
+            % {"limit": BULK_APPROVE_LIMIT},
+        )
+
+
+@officer_page()
+def queue(request: HttpRequest, officer: Officer) -> HttpResponse:
+    """What is waiting, by when (the framework's review deadline in the campaign, else the campaign's), and
+    its status, with filters; a POST approves the ticked rows or the whole filtered list."""
+    form = QueueFilterForm(request.GET, user=officer.user)
+    form.is_valid()  # an out-of-scope choice is shown as an error and not applied
+    data = form.cleaned_data
+    tab = data.get("tab") or QueueTab.DUE
+    if request.method == "POST":
+        _bulk_approve(request, officer, form)
+        return redirect(request.get_full_path())
+    rows = _queue_rows(officer, data).select_related(
+        "unit__parent", "household", "clan", "organisation", "community"
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     language = get_language() or "vi"
-    items = [
-        QueueRow(a, a.framework_version.title(language), _days_left(a.campaign.review_deadline)) for a in page
-    ]
+    today = timezone.localdate()
+    items = []
+    for a in page:
+        due_on = review_deadline(a)  # annotated on the row: no query
+        items.append(QueueRow(a, a.framework_version.title(language), due_on, (due_on - today).days))
     return _render(
         request,
         officer,
         "officer/queue.html",
-        {"form": form, "tab": tab, "tabs": QueueTab.CHOICES, "page": page, "rows": items},
+        {
+            "form": form,
+            "tab": tab,
+            "tabs": QueueTab.CHOICES,
+            "page": page,
+            "rows": items,
+            "bulk": tab == QueueTab.DUE and bool(items),
+            "bulk_limit": BULK_APPROVE_LIMIT,
+            "can_issue_decisions": tab == QueueTab.CERTIFY
+            and officer.holds({Role.COMMUNE_OFFICER, Role.PROVINCE_COORDINATOR}),
+        },
     )
 
 
@@ -308,18 +406,21 @@ def _review_context(officer: Officer, assessment: Assessment, form: ReviewForm) 
     levels = {rule["code"]: _text(rule.get("title"), language) for rule in spec.get("levels", [])}
     levels[spec["otherwise"]["code"]] = _text(spec["otherwise"].get("title"), language)
     group_titles = {g["code"]: _text(g.get("title"), language) for g in spec.get("groups", [])}
-    certificate = Certificate.objects.filter(assessment=assessment).first()
+    certificate = Certificate.objects.filter(assessment=assessment).select_related("decision").first()
     user = officer.user
+    deadline = review_deadline(assessment)
+    can_decide_appeal = decision_services.can_decide_appeal(user, assessment)
     return {
         "assessment": assessment,
         "person": assessment.person,
+        "review_deadline": deadline,
         "framework_title": version.title(language),
         "group_title": group_titles.get(assessment.group, assessment.group),
         "result": assessment.result or {},
         "level_title": levels.get(assessment.level, assessment.level),
         "stage_label": STAGE_LABELS.get(assessment.review_stage, ""),
-        "days_left": _days_left(assessment.campaign.review_deadline),
-        "days_overdue": -_days_left(assessment.campaign.review_deadline),
+        "days_left": _days_left(deadline),
+        "days_overdue": -_days_left(deadline),
         "competencies": _indicators(assessment, language),
         "show_sensitive": assessment.person is not None
         and selectors.person_can_see_sensitive(user, assessment.person),
@@ -335,7 +436,16 @@ def _review_context(officer: Officer, assessment: Assessment, form: ReviewForm) 
         "can_review": services.can_review(user, assessment),
         "can_certify": services.can_certify(user, assessment),
         "certificate": certificate,
+        "can_revoke": decision_services.can_revoke(user, assessment),
+        "can_appeal": decision_services.can_appeal(user, assessment),
+        "can_decide_appeal": can_decide_appeal,
+        "appeal_reason": _appeal_reason(assessment) if can_decide_appeal else "",
     }
+
+
+def _appeal_reason(assessment: Assessment) -> str:
+    entry = _audit_trail(assessment).filter(action="assessment.appeal").order_by("-at", "-pk").first()
+    return entry.reason if entry is not None else ""
 
 
 def _visible_assessment(officer: Officer, pk: int) -> Assessment:
@@ -558,6 +668,7 @@ def campaign_create(request: HttpRequest, officer: Officer) -> HttpResponse:
                 opens_on=data["opens_on"],
                 submission_deadline=data["submission_deadline"],
                 review_deadline=data["review_deadline"],
+                targets=form.targets(),
             )
         except ValidationError as exc:
             _add_errors(form, exc)

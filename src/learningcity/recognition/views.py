@@ -1,7 +1,10 @@
-"""Citizen pages: the home page, starting and filling a self-assessment, its instant feedback, evidence files.
+"""Citizen pages: the home page, starting and filling an assessment, its instant feedback, evidence files.
 
-Views parse input, call one service or selector and render. What a user may see comes from the scoped
-selectors (out of scope is 404); what they may change is decided by the services (refused is 403).
+One assessment page serves every kind of subject: a citizen, a household, a clan, an organisation, a hamlet or
+commune community. Views parse input, call one service or selector and render. What a user may see comes from
+the scoped selectors (out of scope is 404); what they may change is decided by the services (refused is 403):
+`services.can_edit_for` lets the subject's own account (a citizen, a household's head) or an enrolment officer
+in scope (on the subject's behalf) edit.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -24,17 +29,41 @@ from django.views.decorators.http import require_http_methods, require_POST
 from learningcity.accounts.forms import apply_service_errors
 from learningcity.accounts.models import User
 from learningcity.frameworks.models import FrameworkVersion
-from learningcity.territory.models import Unit
+from learningcity.territory.models import Level, Unit
 
 from . import selectors, services
 from .forms import AssessmentForm, EvidenceForm, StartAssessmentForm, in_language
-from .models import Assessment, Campaign, Person, Status
+from .models import (
+    SUBJECT_FIELDS,
+    Assessment,
+    Campaign,
+    Clan,
+    Evidence,
+    Household,
+    Organisation,
+    Person,
+    Status,
+    SubjectKind,
+)
+from .selectors import subjects as subject_selectors
+from .services.decisions import can_appeal
 
 STAGE_LABELS = {
     "hamlet": gettext_lazy("Hamlet or residential group head"),
     "commune": gettext_lazy("Commune"),
     "province": gettext_lazy("Province or city"),
 }
+# How many members an assessment page lists; the rest are counted.
+MEMBERS_SHOWN = 200
+# The assessment's subject and its relations, read with the page (each nullable: LEFT OUTER JOINs).
+SUBJECT_RELATED = (
+    "person",
+    "household__head",
+    "household__unit",
+    "clan__unit",
+    "organisation__unit",
+    "community",
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -42,15 +71,28 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
+def _assessments_visible(user: User) -> QuerySet[Assessment]:
+    """The assessments the user may read, with every kind of subject joined for the pages."""
+    return selectors.assessments_visible(user).select_related(*SUBJECT_RELATED)
+
+
+def _households_headed(user: User) -> QuerySet[Household]:
+    if not user.is_authenticated:
+        return Household.objects.none()
+    return Household.objects.filter(head__user=user).select_related("unit")
+
+
 @dataclass
 class Offer:
-    """A framework of an open campaign that a citizen can start (or has started) a self-assessment on."""
+    """A framework of an open campaign that the user can start (or has started) an assessment on."""
 
     campaign: Campaign
     version: FrameworkVersion
     title: str
     groups: list[tuple[str, str]]
     assessment: Assessment | None
+    subject_kind: str = SubjectKind.PERSON
+    subject_id: int | None = None
 
 
 def _own_person(request: HttpRequest) -> Person | None:
@@ -59,72 +101,228 @@ def _own_person(request: HttpRequest) -> Person | None:
     return selectors.people_visible(_user(request)).filter(user=request.user).first()
 
 
-def _offers(request: HttpRequest, person: Person, assessments: list[Assessment]) -> list[Offer]:
-    """Frameworks for people in the campaigns open today on the person's unit or a unit above it."""
-    today = timezone.localdate()
-    campaigns = selectors.campaigns_visible(_user(request)).filter(
-        territory_id__in=person.unit.ancestor_ids, opens_on__lte=today, submission_deadline__gte=today
-    )
-    started = {(a.campaign_id, a.framework_version_id): a for a in assessments}
-    offers = []
-    for campaign in campaigns:
-        for version in campaign.frameworks.all():
-            if version.subject != "person":
-                continue
-            groups = [(g["code"], in_language(g["title"])) for g in version.spec.get("groups", [])]
-            title = version.title(get_language() or "vi")
-            offers.append(Offer(campaign, version, title, groups, started.get((campaign.pk, version.pk))))
-    return offers
+def _offers(request: HttpRequest, subject: Person | Household, assessments: list[Assessment]) -> list[Offer]:
+    """Frameworks for this subject in the campaigns open today on its unit or a unit above it."""
+    kind = services.subject_kind_of(subject)
+    field = SUBJECT_FIELDS[kind]
+    started = {
+        (a.campaign_id, a.framework_version_id): a
+        for a in assessments
+        if getattr(a, f"{field}_id") == subject.pk
+    }
+    language = get_language() or "vi"
+    return [
+        Offer(
+            campaign=campaign,
+            version=version,
+            title=version.title(language),
+            groups=[(g["code"], in_language(g["title"])) for g in version.spec.get("groups", [])],
+            assessment=started.get((campaign.pk, version.pk)),
+            subject_kind=kind,
+            # The citizen's own record needs no id: the start view takes the signed-in user's.
+            subject_id=None if kind == SubjectKind.PERSON else subject.pk,
+        )
+        for campaign, version in subject_selectors.subject_offers(_user(request), subject)
+    ]
 
 
 def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {}
     person = _own_person(request)
     if person is not None:
+        user = _user(request)
+        households = list(_households_headed(user))
         assessments = list(
-            selectors.assessments_visible(_user(request))
-            .filter(person=person)
+            _assessments_visible(user)
+            .filter(Q(person=person) | Q(household__in=[h.pk for h in households]))
             .order_by("-campaign__year", "pk")
         )
+        language = get_language() or "vi"
         context.update(
             person=person,
             person_units=list(Unit.objects.filter(pk__in=person.unit.ancestor_ids).order_by("-path")),
-            assessments=[(a, a.framework_version.title(get_language() or "vi")) for a in assessments],
+            assessments=[
+                (a, a.framework_version.title(language)) for a in assessments if a.person_id is not None
+            ],
             offers=_offers(request, person, assessments),
+            households=[
+                (
+                    household,
+                    [
+                        (a, a.framework_version.title(language))
+                        for a in assessments
+                        if a.household_id == household.pk
+                    ],
+                    _offers(request, household, assessments),
+                )
+                for household in households
+            ],
         )
     return render(request, "home.html", context)
+
+
+def _subject_to_start(user: User, kind: str, pk: int) -> Model:
+    """The subject named by a start form, as far as the user may see it (404 otherwise).
+
+    Officers reach the subjects of their units and below; a citizen only their own record and their household.
+    Whether the user may assess the subject is for `services.assessment_start` to say (a household's member
+    who is not its head is refused there).
+    """
+    if kind == SubjectKind.PERSON:
+        return get_object_or_404(selectors.people_visible(user), pk=pk)
+    found: QuerySet[Any] = {
+        SubjectKind.HOUSEHOLD: subject_selectors.households_visible,
+        SubjectKind.CLAN: subject_selectors.clans_visible,
+        SubjectKind.ORGANISATION: subject_selectors.organisations_visible,
+        SubjectKind.COMMUNITY: subject_selectors.communities_visible,
+    }[SubjectKind(kind)](user)
+    return get_object_or_404(found, pk=pk)
 
 
 @login_required
 @require_POST
 def assessment_start(request: HttpRequest) -> HttpResponse:
-    """Open (or reopen) the current user's own self-assessment in a campaign.
+    """Open (or reopen) an assessment in a campaign.
 
-    Officers start one for a person of their unit from the officer pages.
+    Without a subject: the current user's own self-assessment. With `subject_kind` and `subject_id`: a
+    household the user heads, or (officers) any subject of their units, which they then fill in on its behalf.
     """
     form = StartAssessmentForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(_("Choose a campaign and a framework."))
-    campaign = get_object_or_404(
-        selectors.campaigns_visible(_user(request)), pk=form.cleaned_data["campaign"]
-    )
+    user = _user(request)
+    campaign = get_object_or_404(selectors.campaigns_visible(user), pk=form.cleaned_data["campaign"])
     version = get_object_or_404(campaign.frameworks.all(), pk=form.cleaned_data["framework_version"])
-    person = _own_person(request)
-    if person is None:
-        raise PermissionDenied(_("Register as a citizen first."))
+    kind = form.cleaned_data["subject_kind"] or SubjectKind.PERSON
+    subject: Any
+    if form.cleaned_data["subject_id"] is not None:
+        subject = _subject_to_start(user, kind, form.cleaned_data["subject_id"])
+    else:
+        subject = _own_person(request)
+        if subject is None:
+            raise PermissionDenied(_("Register as a citizen first."))
     try:
         assessment = services.assessment_start(
-            actor=_user(request),
-            campaign=campaign,
-            subject=person,
-            version=version,
-            group=form.cleaned_data["group"],
+            actor=user, campaign=campaign, subject=subject, version=version, group=form.cleaned_data["group"]
         )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-        return redirect("home")
+        back = request.POST.get("next", "")
+        safe = url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure())
+        return redirect(back if back and safe else "home")
     return redirect("recognition:assessment", pk=assessment.pk)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The assessment page
+
+
+@dataclass
+class RollupValue:
+    """A value computed from the members' results (a roll-up rule), shown read-only."""
+
+    code: str
+    title: str
+    value: str  # as shown; empty when not computed yet
+    over: str  # what the members are, e.g. "Household"
+    provisional: bool
+
+
+@dataclass
+class Member:
+    """A member of the subject (a person of a household or organisation, a household of a clan)."""
+
+    name: str
+    note: str  # "Head of the household", a position in the organisation…
+    assessment: Assessment | None  # its own assessment in the same campaign, when the reader may see it
+
+
+@dataclass
+class Members:
+    title: str
+    rows: list[Member]
+    total: int
+
+
+def _rollup_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, float):
+        return str(floatformat(value, -2))
+    return str(value)
+
+
+def _rollups(assessment: Assessment) -> list[RollupValue]:
+    values = assessment.rollups or {}
+    return [
+        RollupValue(
+            code=rule["code"],
+            title=in_language(rule.get("title")) or rule["code"],
+            value=_rollup_text(values.get(rule["code"])),
+            over=str(SubjectKind(rule["over"]).label) if rule.get("over") in SubjectKind.values else "",
+            provisional=bool(rule.get("provisional")),
+        )
+        for rule in assessment.framework_version.spec.get("rollups", [])
+    ]
+
+
+def _member_assessments(
+    user: User, assessment: Assessment, field: str, ids: list[int]
+) -> dict[int, Assessment]:
+    """The members' own assessments in the same campaign, as far as the reader may see them.
+
+    When the framework's roll-up rules name the frameworks they read (`framework`), only those count.
+    """
+    frameworks = {
+        rule["framework"]
+        for rule in assessment.framework_version.spec.get("rollups", [])
+        if rule.get("framework") and rule.get("over") == field
+    }
+    found = _assessments_visible(user).filter(campaign_id=assessment.campaign_id, **{f"{field}_id__in": ids})
+    if frameworks:
+        found = found.filter(framework_version__code__in=frameworks)
+    return {getattr(a, f"{field}_id"): a for a in found.order_by("-updated_at")[: len(ids) * 4]}
+
+
+def _members(user: User, assessment: Assessment) -> Members | None:
+    """Who the subject is made of, each with their own status in the campaign; None for citizens and
+    communities (a community's members are too many to list here; its roll-ups say how they did)."""
+    subject = assessment.subject
+    if isinstance(subject, Household):
+        people = subject_selectors.household_members(subject)
+        found = list(people[:MEMBERS_SHOWN])
+        statuses = _member_assessments(user, assessment, "person", [p.pk for p in found])
+        head = _("Head of the household")
+        rows = [
+            Member(p.full_name, head if p.pk == subject.head_id else "", statuses.get(p.pk)) for p in found
+        ]
+        return Members(_("Members"), rows, people.count() if len(found) == MEMBERS_SHOWN else len(found))
+    if isinstance(subject, Clan):
+        households = subject_selectors.clan_households(subject)
+        listed = list(households[:MEMBERS_SHOWN])
+        statuses = _member_assessments(user, assessment, "household", [h.pk for h in listed])
+        rows = [Member(h.name, h.unit.name, statuses.get(h.pk)) for h in listed]
+        total = households.count() if len(listed) == MEMBERS_SHOWN else len(listed)
+        return Members(_("Households"), rows, total)
+    if isinstance(subject, Organisation):
+        memberships = subject_selectors.organisation_memberships(subject)
+        listed_m = list(memberships[:MEMBERS_SHOWN])
+        statuses = _member_assessments(user, assessment, "person", [m.person_id for m in listed_m])
+        rows = [Member(m.person.full_name, m.position, statuses.get(m.person_id)) for m in listed_m]
+        total = memberships.count() if len(listed_m) == MEMBERS_SHOWN else len(listed_m)
+        return Members(_("Members"), rows, total)
+    return None
+
+
+def _levels(version: FrameworkVersion) -> list[tuple[str, str]]:
+    """Every level the engine can give (the `otherwise` one last), with its title in the current language."""
+    rules = [*version.spec.get("levels", []), version.spec.get("otherwise") or {}]
+    return [
+        (rule["code"], in_language(rule.get("title")) or rule["code"]) for rule in rules if rule.get("code")
+    ]
 
 
 def _page(
@@ -132,9 +330,25 @@ def _page(
 ) -> HttpResponse:
     version = assessment.framework_version
     result = assessment.result or {}
+    feedback = version.spec.get("feedback") or {}
+    # Where the subject is (the unit the record was made on); a community is that unit, so its place starts
+    # at the unit above.
+    place_ids = assessment.unit.ancestor_ids
+    if assessment.subject_kind == SubjectKind.COMMUNITY:
+        place_ids = place_ids[:-1]
+    place = list(
+        Unit.objects.filter(pk__in=place_ids)
+        .exclude(level=Level.PROVINCE)
+        .order_by("-path")
+        .values_list("name", flat=True)
+    )
+    rollups = _rollups(assessment)
     context = {
         "assessment": assessment,
-        "person": assessment.person,
+        "subject_name": assessment.subject_name,
+        "subject_kind": SubjectKind(assessment.subject_kind).label,
+        "is_person": assessment.subject_kind == SubjectKind.PERSON,
+        "place": ", ".join(place),
         "version": version,
         "framework_title": version.title(get_language() or "vi"),
         "form": form,
@@ -143,10 +357,17 @@ def _page(
         "on_behalf": services.subject_user_id(assessment.subject) != request.user.pk,
         "result": result,
         "short": set(result.get("short", [])),
+        "has_score": feedback.get("score") is not None,
+        "has_pass_mark": feedback.get("pass_mark") is not None,
+        "levels": _levels(version),
+        "rollups": rollups,
+        "any_provisional": version.is_provisional or any(rollup.provisional for rollup in rollups),
+        "members": _members(_user(request), assessment),
         "group_field": form["group"] if "group" in form.fields else None,
         "stage_label": STAGE_LABELS.get(assessment.review_stage, assessment.review_stage),
         "saved_at": assessment.updated_at.isoformat(),
         "show_reason": assessment.last_reason and assessment.status in (Status.RETURNED, Status.REJECTED),
+        "can_appeal": can_appeal(_user(request), assessment),
         "entered_by_name": (
             (assessment.entered_by.get_full_name() or assessment.entered_by.get_username())
             if assessment.entered_by
@@ -160,8 +381,8 @@ def _page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The self-assessment page; POST saves (action=save) or saves and submits (action=submit)."""
-    assessment = get_object_or_404(selectors.assessments_visible(_user(request)), pk=pk)
+    """The assessment page; POST saves (action=save) or saves and submits (action=submit)."""
+    assessment = get_object_or_404(_assessments_visible(_user(request)), pk=pk)
     editable = assessment.is_editable and services.can_edit_for(_user(request), assessment.subject)
     version = assessment.framework_version
     if request.method != "POST":
@@ -194,7 +415,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             return redirect("recognition:assessment", pk=assessment.pk)
     # Refused: show the page again with what was typed and why (the draft may have been saved already).
-    assessment = get_object_or_404(selectors.assessments_visible(_user(request)), pk=pk)
+    assessment = get_object_or_404(_assessments_visible(_user(request)), pk=pk)
     editable = assessment.is_editable and services.can_edit_for(_user(request), assessment.subject)
     return _page(request, assessment, form, editable, status=400)
 
@@ -208,7 +429,7 @@ def assessment_preview(request: HttpRequest, pk: int) -> JsonResponse:
     """
     if not request.user.is_authenticated:
         return JsonResponse({"error": "login_required"}, status=401)
-    assessment = get_object_or_404(selectors.assessments_visible(_user(request)), pk=pk)
+    assessment = get_object_or_404(_assessments_visible(_user(request)), pk=pk)
     version = assessment.framework_version
     form = AssessmentForm(request.POST, version=version)
     answers = form.answers()
@@ -216,13 +437,13 @@ def assessment_preview(request: HttpRequest, pk: int) -> JsonResponse:
     errors: dict[str, str] = {}
     try:
         result = services.assessment_evaluate(
-            version=version, unit=assessment.unit, group=group, answers=answers
+            version=version, unit=assessment.unit, group=group, answers=answers, rollups=assessment.rollups
         )
     except ValidationError as error:
         errors = {code: " ".join(texts) for code, texts in error.message_dict.items()}
         valid = {code: value for code, value in answers.items() if code not in errors}
         result = services.assessment_evaluate(
-            version=version, unit=assessment.unit, group=group, answers=valid
+            version=version, unit=assessment.unit, group=group, answers=valid, rollups=assessment.rollups
         )
     return JsonResponse(
         {
@@ -237,11 +458,16 @@ def assessment_preview(request: HttpRequest, pk: int) -> JsonResponse:
     )
 
 
+def _evidence_visible(user: User) -> QuerySet[Evidence]:
+    """Evidence of the assessments the user may read (`selectors.evidence_visible`, household heads too)."""
+    return Evidence.objects.filter(assessment__in=_assessments_visible(user).values("pk"))
+
+
 @login_required
 @require_POST
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Attach one file to one indicator (multipart), then back to the page at that indicator."""
-    assessment = get_object_or_404(selectors.assessments_visible(_user(request)), pk=pk)
+    assessment = get_object_or_404(_assessments_visible(_user(request)), pk=pk)
     form = EvidenceForm(request.POST, request.FILES)
     target = reverse("recognition:assessment", kwargs={"pk": assessment.pk})
     if not form.is_valid():
@@ -264,9 +490,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    evidence = get_object_or_404(
-        selectors.evidence_visible(_user(request)).select_related("assessment"), pk=pk
-    )
+    evidence = get_object_or_404(_evidence_visible(_user(request)).select_related("assessment"), pk=pk)
     assessment_pk, code = evidence.assessment_id, evidence.input_code
     services.evidence_remove(actor=_user(request), evidence=evidence)
     messages.success(request, _("Removed %(name)s.") % {"name": evidence.original_name})
@@ -277,7 +501,7 @@ def evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """An evidence file, only for those who may read its assessment; always a download, never inline."""
-    evidence = get_object_or_404(selectors.evidence_visible(_user(request)), pk=pk)
+    evidence = get_object_or_404(_evidence_visible(_user(request)), pk=pk)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:

@@ -1,4 +1,8 @@
-"""Reads of recognition data, always scoped to what the reader's role and unit allow; one module per part."""
+"""Reads of recognition data, always scoped to what the reader's role and unit allow; one module per part.
+
+The citizen's path is imported from here; `selectors.subjects` (households, clans, organisations,
+communities, duplicates) and `selectors.decisions` (review deadlines, decisions) are used as modules.
+"""
 
 from .core import (
     READER_ROLES,

@@ -16,8 +16,13 @@ READER_ROLES = policy.OFFICER_ROLES
 
 
 def people_visible(user: User) -> QuerySet[Person]:
+    """People the user may read; a person merged into another is read through the one it was merged into."""
     own = Q(user=user) if user.is_authenticated else Q(pk__in=[])
-    return Person.objects.filter(policy.scope_q(user, READER_ROLES, "unit") | own).select_related("unit")
+    return (
+        Person.objects.filter(policy.scope_q(user, READER_ROLES, "unit") | own)
+        .filter(merged_into__isnull=True)
+        .select_related("unit")
+    )
 
 
 def people_search(user: User, query: str) -> QuerySet[Person]:
@@ -35,9 +40,15 @@ def people_matching_id_number(user: User, id_number: str) -> QuerySet[Person]:
     return people_visible(user).filter(id_number_hash=id_number_hash(digits))
 
 
+def _own(user: User) -> Q:
+    """A citizen's own assessments: their person's, and their household's when they head it."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    return Q(person__user_id=user.pk) | Q(household__head__user_id=user.pk)
+
+
 def assessments_visible(user: User) -> QuerySet[Assessment]:
-    own = Q(person__user=user) if user.is_authenticated else Q(pk__in=[])
-    return Assessment.objects.filter(policy.scope_q(user, READER_ROLES, "unit") | own).select_related(
+    return Assessment.objects.filter(policy.scope_q(user, READER_ROLES, "unit") | _own(user)).select_related(
         "person", "unit", "campaign", "framework_version"
     )
 
@@ -50,10 +61,9 @@ def assessments_due(user: User) -> QuerySet[Assessment]:
     q = Q(pk__in=[])
     for stage, role in policy.STAGE_ROLES.items():
         q |= Q(review_stage=stage) & policy.scope_q(user, [role], "unit")
-    own = Q(person__user_id=user.pk) if user.is_authenticated else Q(pk__in=[])
     return (
         Assessment.objects.filter(Q(status=Status.SUBMITTED) & q)
-        .exclude(own)
+        .exclude(_own(user))
         .select_related("person", "unit", "campaign", "framework_version")
         .order_by("submitted_at", "pk")
     )

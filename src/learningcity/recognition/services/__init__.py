@@ -1,7 +1,14 @@
-"""Writes of the recognition workflow, one module per part; import them from here.
+"""Writes of the recognition workflow, one module per part.
+
+The citizen's path (people, campaigns, assessments, evidence) is imported from here; the larger parts are
+used as modules, so a call names its part: `services.subjects` (households, clans, organisations),
+`services.duplicates` (merging people), `services.rollups` (values computed from members),
+`services.rollover` (next year's campaign) and `services.decisions` (bulk approval, recognition decisions,
+revocation and appeals).
 
 Modules depend one way: people and campaigns stand alone; assessments uses neither; evidence uses
-assessments (who may edit).
+assessments (who may edit); rollups reads assessments; subjects, duplicates, rollover and decisions build on
+those.
 """
 
 from .assessments import (

@@ -131,15 +131,26 @@ def _coerce_answers(version: FrameworkVersion, answers: Mapping[str, Any]) -> di
 
 
 def assessment_evaluate(
-    *, version: FrameworkVersion, unit: Unit, group: str, answers: Mapping[str, Any]
+    *,
+    version: FrameworkVersion,
+    unit: Unit,
+    group: str,
+    answers: Mapping[str, Any],
+    rollups: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Score answers without storing them (the form's instant feedback). Same engine as everything else."""
+    """Score answers without storing them (the form's instant feedback). Same engine as everything else.
+
+    `rollups` are the subject's values computed from its members (stored with the assessment when it was
+    last saved); without them a framework that depends on members shows those criteria as not met.
+    """
     probe = Assessment(framework_version=version, unit=unit, group=group)
     clean = _coerce_answers(version, answers)
-    return _summarise(version, framework_compiled(version).evaluate_one({**clean, **_context(probe)}))
+    row = framework_compiled(version).evaluate_one({**clean, **_context(probe), **(rollups or {})})
+    return summarise(version, row)
 
 
-def _summarise(version: FrameworkVersion, row: Mapping[str, Any]) -> dict[str, Any]:
+def summarise(version: FrameworkVersion, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored result of one engine row: level, score, what is short, and whether it earns the title."""
     feedback = version.spec.get("feedback", {})
 
     def pick(key: str) -> Any:
@@ -154,12 +165,17 @@ def _summarise(version: FrameworkVersion, row: Mapping[str, Any]) -> dict[str, A
         "max_score": pick("max_score"),
         "short": list(row["short"]),
         "derived": derived,
-        "passes": row["level"] == (version.spec.get("certificate") or {}).get("level"),
+        "passes": row["level"] in framework_compiled(version).passing_levels,
     }
 
 
 def _store_result(assessment: Assessment) -> None:
-    summary = _summarise(
+    """Score the assessment and keep the result; roll-ups are read first from the members' stored results."""
+    # Imported here: the roll-up module imports this one (for `_context` and `summarise`).
+    from .rollups import rollup_values
+
+    assessment.rollups = rollup_values(assessment)
+    summary = summarise(
         assessment.framework_version,
         framework_compiled(assessment.framework_version).evaluate_one(
             {**assessment.answers, **_context(assessment), **assessment.rollups}

@@ -1,5 +1,7 @@
-// The self-assessment page: instant score as the user types, and nothing typed lost if the session expires.
+// The assessment page (any subject: a citizen, a household, a clan, an organisation, a community): instant score
+// and result as the user types, and nothing typed lost if the session expires.
 //
+// - Answers are number or text inputs, or a pair of radios (met / not met) for a yes/no criterion.
 // - Every change is kept in localStorage under the assessment's key, with the server's "saved at" stamp.
 // - On load, kept values are put back when they were typed after the last save the server knows of and differ
 //   from what the server shows; once the server has a newer save, they are dropped.
@@ -36,12 +38,26 @@
     });
   }
 
+  // A radio group is one value: the checked radio's, or "" while none is (not answered).
   function collect() {
     var values = {};
     fields().forEach(function (el) {
-      values[el.name] = el.value;
+      if (el.type === "radio" || el.type === "checkbox") {
+        if (!(el.name in values)) values[el.name] = "";
+        if (el.checked) values[el.name] = el.value;
+      } else {
+        values[el.name] = el.value;
+      }
     });
     return values;
+  }
+
+  function put(el, value) {
+    if (el.type === "radio" || el.type === "checkbox") {
+      el.checked = el.value === value;
+    } else {
+      el.value = value;
+    }
   }
 
   function differs(a, b) {
@@ -81,7 +97,7 @@
     }
     if (!differs(kept.values, collect())) return;
     fields().forEach(function (el) {
-      if (el.name in kept.values) el.value = kept.values[el.name];
+      if (el.name in kept.values) put(el, kept.values[el.name]);
     });
     show("restored", true);
   }
@@ -109,6 +125,9 @@
     when("not-reached", !reached);
     when("passes", result.passes);
     when("short", result.short.length > 0);
+    form.querySelectorAll("[data-level]").forEach(function (el) {
+      el.hidden = el.dataset.level !== result.level;
+    });
     var errors = result.errors || {};
     document.querySelectorAll("[data-indicator]").forEach(function (block) {
       var code = block.dataset.indicator;
