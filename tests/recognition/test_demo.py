@@ -2,18 +2,44 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import F
 from django.utils import timezone
 
 from learningcity.accounts.models import AuditEntry, RoleAssignment, User
 from learningcity.recognition.demo import DEMO_PASSWORD, demo_load
-from learningcity.recognition.models import Assessment, Campaign, Certificate, Person, Status
+from learningcity.recognition.models import (
+    Assessment,
+    Campaign,
+    Certificate,
+    Clan,
+    DecisionItem,
+    Household,
+    Organisation,
+    Person,
+    RecognitionDecision,
+    Status,
+    SubjectKind,
+)
 from learningcity.territory.models import Level, Unit
 
 SON_LA_WARDS = {"3646", "3664", "3670", "3679"}
 
 
 def row_counts() -> dict[str, int]:
-    models = (User, RoleAssignment, Person, Unit, Campaign, Assessment, Certificate, AuditEntry)
+    models = (
+        User,
+        RoleAssignment,
+        Person,
+        Unit,
+        Campaign,
+        Assessment,
+        Certificate,
+        AuditEntry,
+        Household,
+        Clan,
+        Organisation,
+        RecognitionDecision,
+    )
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -45,11 +71,9 @@ def test_the_demo_city_holds_every_workflow_state_and_loads_only_once(db) -> Non
     }
 
     # The campaign of this year, with people in every state, reached through the real services.
-    campaign = Campaign.objects.get(is_demo=True)
-    assert campaign.year == today.year
+    campaign = Campaign.objects.get(is_demo=True, year=today.year)
     assessments = Assessment.objects.filter(campaign=campaign)
-    # The in-progress campaign holds every state of the citizen's path (appeals and revocations come with the
-    # finished campaign of issue #3).
+    # The in-progress campaign holds every state of the citizen's path up to recognition.
     path = set(Status.values) - {Status.APPEALED, Status.REVOKED}
     assert set(assessments.values_list("status", flat=True)) == path
     submitted_at = set(assessments.filter(status=Status.SUBMITTED).values_list("review_stage", flat=True))
@@ -78,6 +102,40 @@ def test_the_demo_city_holds_every_workflow_state_and_loads_only_once(db) -> Non
     assert User.objects.get(username="demo-admin").is_superuser
     citizen = Assessment.objects.get(person__user__username="demo-citizen")
     assert citizen.status == Status.DRAFT
+
+    # Last year's campaign is finished: every framework, every kind of subject, decided by numbered decisions.
+    finished = Campaign.objects.get(is_demo=True, year=today.year - 1)
+    assert finished.review_deadline < today
+    last_year = Assessment.objects.filter(campaign=finished)
+    assert set(last_year.values_list("subject_kind", flat=True)) == set(SubjectKind.values)
+    assert not last_year.filter(status__in=[Status.DRAFT, Status.SUBMITTED, Status.RETURNED]).exists()
+    assert {Status.RECOGNISED, Status.REJECTED, Status.APPEALED, Status.REVOKED} <= set(
+        last_year.values_list("status", flat=True)
+    )
+    # Every recognition of last year came with a decision that lists it, and nothing else is listed.
+    listed = set(
+        DecisionItem.objects.filter(decision__campaign=finished).values_list("assessment", flat=True)
+    )
+    assert listed == set(
+        last_year.filter(status__in=[Status.RECOGNISED, Status.REVOKED]).values_list("pk", flat=True)
+    )
+    assert (
+        RecognitionDecision.objects.filter(campaign=finished).values("issuing_unit").distinct().count() == 5
+    )
+    # Households are made of people of one hamlet; clans of households of one ward.
+    households = Household.objects.filter(is_demo=True)
+    assert households.count() >= 60
+    assert all(h.head_id and h.members.filter(pk=h.head_id).exists() for h in households)
+    members = Person.objects.filter(household__in=households)
+    assert members.count() == people.count() - 1  # everyone but the demo citizen, who lives alone
+    assert not members.exclude(unit=F("household__unit")).exists()
+    clans = Clan.objects.filter(is_demo=True)
+    assert clans.count() >= 10
+    assert not households.filter(clan__in=clans).exclude(unit__parent=F("clan__unit")).exists()
+    assert Organisation.objects.filter(is_demo=True, is_reviewing_body=True).count() == 4
+    # The share rules were computed from members: a recognised clan has at least 70% learning families.
+    for clan in last_year.filter(subject_kind=SubjectKind.CLAN, status=Status.RECOGNISED):
+        assert clan.rollups["learning_family_share"] >= 0.7
 
     before = row_counts()
     again = demo_load()

@@ -30,7 +30,7 @@ from learningcity.territory.officer_services import hamlet_create_by_officer
 from learningcity.territory.services import learning_cities_seed, territory_load_official
 from learningcity.text import fold
 
-from . import services
+from . import demo_last_year, services
 from .models import Assessment, Campaign, Person, Sex
 
 Progress = Callable[[str], None]
@@ -138,6 +138,7 @@ class DemoLogins:
     campaign: str = ""
     people: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
+    finished: str = ""
 
 
 @dataclass
@@ -155,7 +156,8 @@ def demo_load(*, progress: Progress | None = None) -> DemoLogins:
     territory_load_official(progress=say)
     learning_cities_seed()
     say("frameworks")
-    versions = [v for v in frameworks_seed() if v.code == FRAMEWORK_CODE]
+    shipped = frameworks_seed()
+    versions = [v for v in shipped if v.code == FRAMEWORK_CODE]
     if not versions:
         raise RuntimeError(f"The framework {FRAMEWORK_CODE} is not among the shipped framework files.")
     version = versions[0]
@@ -176,7 +178,36 @@ def demo_load(*, progress: Progress | None = None) -> DemoLogins:
             _citizen_draft(campaign, version, citizen)
         else:
             campaign = _existing_campaign(province)
+        say("households, clans, organisations")
+        place = demo_last_year.Place(
+            coordinator=staff["province"],
+            hamlet_heads={hamlet.pk: head for ward in wards for hamlet, head in ward.hamlets},
+            ward_officers={ward.unit.pk: ward.officer for ward in wards},
+            signers={
+                ward.unit.pk: signer for ward, signer in zip(wards, demo_last_year.SIGNERS, strict=True)
+            },
+        )
+        ward_units = [ward.unit for ward in wards]
+        found = demo_last_year.subjects_build(random.Random(f"{SEED}:subjects"), place, ward_units, people)
+        demo_last_year.last_year_campaign(
+            rng=random.Random(f"{SEED}:last-year"),
+            place=place,
+            province=province,
+            wards=ward_units,
+            hamlets=[hamlet for ward in wards for hamlet, _head in ward.hamlets],
+            people=people,
+            subjects_=found,
+            versions=shipped,
+            say=say,
+        )
     city = LearningCity.objects.get(slug=CITY_SLUG)
+    finished = (
+        Campaign.objects.filter(is_demo=True, territory=province, year__lt=campaign.year)
+        .order_by("-year")
+        .first()
+        if campaign
+        else None
+    )
     rows = Assessment.objects.filter(campaign=campaign, person__is_demo=True).values_list(
         "status", "review_stage"
     )
@@ -203,6 +234,7 @@ def demo_load(*, progress: Progress | None = None) -> DemoLogins:
         campaign=str(campaign) if campaign else "",
         people=Person.objects.filter(is_demo=True, unit__path__startswith=province.path).count(),
         statuses=dict(statuses),
+        finished=demo_last_year.last_year_summary(finished) if finished else "",
     )
 
 

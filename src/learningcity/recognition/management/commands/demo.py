@@ -38,6 +38,8 @@ class Command(BaseCommand):
             )
         )
         write(f"Campaign: {result.campaign} ({statuses}).")
+        if result.finished:
+            write(f"Finished campaign: {result.finished}.")
         write("")
         write(f"Every login below uses the demo password: {result.password}")
         rows = [("role", "username", "unit")] + [(x.role, x.username, x.unit) for x in result.logins]
