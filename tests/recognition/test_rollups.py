@@ -28,6 +28,7 @@ from learningcity.recognition.models import (
     Person,
     Status,
 )
+from learningcity.recognition.services.decisions import assessment_revoke
 from learningcity.recognition.services.rollups import members_frame, rollup_values, rollups_refresh
 from learningcity.territory.services import hamlet_create
 from learningcity.text import fold
@@ -284,3 +285,48 @@ def test_a_framework_without_rollups_has_none(world: World) -> None:
     citizen = world.assess(world.cast.person_a, CITIZEN)
     assert rollup_values(citizen) == {} and citizen.rollups == {}
     assert rollups_refresh(campaign=world.campaign, version=world.versions[CITIZEN]) == 0
+
+
+def test_a_recognition_or_a_revocation_refreshes_the_open_assessments_that_read_it(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Through the services and the background job: the family's open assessment follows its members' titles
+    without anyone saving it again; a decided one keeps the result it was decided on."""
+    father = world.person("Lò Văn Hùng", 1985)
+    world.household("Hộ ông Lò Văn Hùng", [father])
+    family = world.assess(Household.objects.get(name="Hộ ông Lò Văn Hùng"), FAMILY)
+    assert family.rollups["adults_citizen_share"] == 0.0
+    citizen = world.assess(father, CITIZEN, Status.APPROVED, GOOD_ANSWERS)
+    Assessment.objects.filter(pk=citizen.pk).update(review_stage="")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.assessment_certify(actor=world.cast.officer_a, assessment=citizen)
+    assert len(callbacks) == 1
+    assert Assessment.objects.get(pk=family.pk).rollups["adults_citizen_share"] == 1.0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assessment_revoke(actor=world.cast.officer_a, assessment=citizen, reason="Minh chứng không xác thực.")
+    assert Assessment.objects.get(pk=family.pk).rollups["adults_citizen_share"] == 0.0
+
+
+def test_nothing_is_queued_when_no_framework_of_the_campaign_reads_the_result(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    family = world.assess(world.household("Hộ bà Lò Thị Ón", [world.cast.person_a]), FAMILY, Status.APPROVED)
+    Assessment.objects.filter(pk=family.pk).update(review_stage="")
+    # The clan and the hamlet community read families: a refresh is queued.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.assessment_certify(actor=world.cast.officer_a, assessment=family)
+    assert len(callbacks) == 1
+    organisation = Organisation.objects.create(
+        unit=world.cast.commune_a,
+        name="Trường Tiểu học Tô Hiệu",
+        name_folded="truong",
+        kind=OrganisationKind.SCHOOL,
+    )
+    decided = world.assess(organisation, ORGANISATION, Status.APPROVED, ORGANISATION_MARKS)
+    Assessment.objects.filter(pk=decided.pk).update(review_stage="")
+    # Nothing reads organisations' results: nothing is queued.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.assessment_certify(actor=world.cast.officer_a, assessment=decided)
+    assert callbacks == []

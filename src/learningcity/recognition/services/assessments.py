@@ -443,7 +443,21 @@ def _certificate_code() -> str:
 
 @transaction.atomic
 def assessment_certify(*, actor: User, assessment: Assessment) -> Certificate:
-    """The competent level recognises an approved assessment and issues its certificate."""
+    """The competent level recognises an approved assessment and issues its certificate.
+
+    The subjects whose roll-ups read this result (a household reading its members) are refreshed after commit.
+    """
+    # Imported here: the roll-up module imports this one.
+    from .rollups import dependents_refresh_later
+
+    certificate = recognise(actor=actor, assessment=assessment)
+    dependents_refresh_later(certificate.assessment.campaign, certificate.assessment.framework_version)
+    return certificate
+
+
+def recognise(*, actor: User, assessment: Assessment) -> Certificate:
+    """`assessment_certify` without the refresh of what depends on it: a decision recognising many subjects
+    refreshes their dependents once. Call inside a transaction."""
     assessment = _locked(assessment.pk)
     if not can_certify(actor, assessment):
         raise PermissionDenied(_("You cannot recognise this assessment."))

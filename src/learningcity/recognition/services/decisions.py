@@ -53,12 +53,13 @@ from .assessments import (
     _is_own,
     _locked,
     _stages,
-    assessment_certify,
     assessment_review,
     can_certify,
     can_edit_for,
+    recognise,
     subject_user_id,
 )
+from .rollups import dependents_refresh_later
 
 # The units that issue recognition decisions: a commune's or a province's People's Committee.
 ISSUING_LEVELS = (Level.COMMUNE, Level.PROVINCE)
@@ -273,7 +274,8 @@ def decision_issue(
     decision.full_clean()
     decision.save()
     ordered = sorted(rows, key=lambda a: (a.unit.path, fold(a.subject_name), a.pk))
-    certificates = [assessment_certify(actor=actor, assessment=assessment) for assessment in ordered]
+    certificates = [recognise(actor=actor, assessment=assessment) for assessment in ordered]
+    dependents_refresh_later(campaign, framework_version)
     Certificate.objects.filter(pk__in=[c.pk for c in certificates]).update(decision=decision)
     DecisionItem.objects.bulk_create(
         [
@@ -331,6 +333,7 @@ def assessment_revoke(*, actor: User, assessment: Assessment, reason: str) -> As
     assessment.decided_at = now
     assessment.last_reason = reason
     assessment.save(update_fields=["status", "decided_at", "last_reason", "updated_at"])
+    dependents_refresh_later(assessment.campaign, assessment.framework_version)
     audit_append(
         actor=actor,
         action="assessment.revoke",

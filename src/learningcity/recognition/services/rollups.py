@@ -7,7 +7,9 @@ never re-scored. Members are listed whether or not they have an assessment: one 
 that does not pass (a household of four with one learning citizen is at 25%, not 100%).
 
 - `rollup_values(assessment)`: one subject's values, for the form's instant feedback and the stored result;
-- `rollups_refresh(campaign=…, version=…)`: every subject of a framework in a campaign at once, in bulk.
+- `rollups_refresh(campaign=…, version=…)`: every subject of a framework in a campaign at once, in bulk;
+- `dependents_refresh_later(campaign, version)`: after members of `version` were recognised or revoked, the
+  open assessments that read them are refreshed by a background job once the change is committed.
 
 Both build the members' frame the same way and call the same `Framework.rollup`, so they cannot disagree.
 """
@@ -225,3 +227,34 @@ def rollups_refresh(*, campaign: Campaign, version: FrameworkVersion, include_de
         assessment.score = float(score) if score is not None else None
     Assessment.objects.bulk_update(assessments, ["rollups", "result", "level", "score"], batch_size=500)
     return len(assessments)
+
+
+def dependents(campaign: Campaign, member: FrameworkVersion) -> list[FrameworkVersion]:
+    """The campaign's frameworks with roll-up rules that read results against `member`'s framework."""
+    return [
+        version
+        for version in campaign.frameworks.all()
+        if any(rule.get("framework") == member.code for rule in version.spec.get("rollups", []))
+    ]
+
+
+def dependents_refresh(*, campaign: Campaign, member: FrameworkVersion) -> int:
+    """Refresh the open assessments whose roll-ups read `member`'s results; returns how many were updated."""
+    with transaction.atomic():
+        return sum(
+            rollups_refresh(campaign=campaign, version=version) for version in dependents(campaign, member)
+        )
+
+
+def dependents_refresh_later(campaign: Campaign, member: FrameworkVersion) -> None:
+    """Queue `dependents_refresh` for after the current transaction commits, when any framework depends.
+
+    A recognition or a revocation changes what a household's or an organisation's share rules read; their open
+    assessments would otherwise keep the value from their last save until someone edits them.
+    """
+    if not dependents(campaign, member):
+        return
+    # Imported here: the task module imports this one.
+    from ..tasks import rollups_refresh_dependents
+
+    transaction.on_commit(lambda: rollups_refresh_dependents.enqueue(campaign.pk, member.pk))
