@@ -178,6 +178,8 @@ MEDIA_URL = "/_no-public-media/"
 
 # Uploaded evidence: at most this many bytes per file, of these types (checked by content, not name).
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))
+# The web upload limit of an import file (the command line has none).
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", str(100 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", str(5 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

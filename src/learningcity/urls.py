@@ -14,6 +14,8 @@ urlpatterns = [
     path("cities/", include("learningcity.territory.urls")),
     path("officer/subjects/", include("learningcity.recognition.subject_urls")),
     path("officer/decisions/", include("learningcity.recognition.decision_urls")),
+    path("officer/imports/", include("learningcity.recognition.import_urls")),
+    path("officer/exports/", include("learningcity.recognition.export_urls")),
     path("officer/", include("learningcity.recognition.officer_urls")),
     path("frameworks/", include("learningcity.frameworks.urls")),
     path("", include("learningcity.recognition.urls")),

@@ -420,3 +420,56 @@ class DecisionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision} #{self.position}"
+
+
+class ImportJob(models.Model):
+    """One uploaded file on its way in: checked (dry run), then stored all at once, or cancelled.
+
+    The task that works on it updates the counts in short transactions, so the page and the command line show
+    progress; a cancel request is read between chunks. The file and the workbook of bad rows are kept in private
+    storage (never under the web root) and served only to the user who uploaded them.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be checked")
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked")
+        COMMITTING = "committing", _("Storing")
+        DONE = "done", _("Stored")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="imports")
+    framework_version = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="+")
+    original_name = models.CharField(max_length=255)
+    stored_name = models.CharField(max_length=255)  # in private storage
+    size = models.BigIntegerField(default=0)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
+    # The file's reason for being refused as a whole (not a spreadsheet, over the limit, legacy encoding…).
+    message = models.TextField(blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)  # rows read (checking) or stored (committing)
+    rows_bad = models.PositiveIntegerField(default=0)
+    errors_total = models.PositiveIntegerField(default=0)
+    # The first errors (row, column, value, reason) for the page; all of them are in the errors workbook.
+    errors_preview = models.JSONField(default=list, blank=True)
+    errors_name = models.CharField(max_length=255, blank=True)  # the errors workbook, in private storage
+    # What the commit would do (dry run) or did: {"created": {...kind: n}, "updated": {...}, "unchanged": n}.
+    counts = models.JSONField(default=dict, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_state_display()})"
+
+    @property
+    def progress(self) -> int:
+        """Percent of the rows of the current step done."""
+        return min(100, round(100 * self.rows_done / self.rows_total)) if self.rows_total else 0
