@@ -426,8 +426,8 @@ class ImportJob(models.Model):
     """One uploaded file on its way in: checked (dry run), then stored all at once, or cancelled.
 
     The task that works on it updates the counts in short transactions, so the page and the command line show
-    progress; a cancel request is read between chunks. The file and the workbook of bad rows are kept in private
-    storage (never under the web root) and served only to the user who uploaded them.
+    progress; a cancel request is read between chunks. The file and the workbook of bad rows are kept in
+    private storage (never under the web root) and served only to the user who uploaded them.
     """
 
     class State(models.TextChoices):

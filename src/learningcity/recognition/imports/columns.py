@@ -1,8 +1,8 @@
 """The columns of an import file for one framework: who the subject is, then one column per answer.
 
-One specification serves the template a user downloads (headers, notes sheet, validation lists), the reader that
-finds the header row and maps the user's columns (in any order, under the Vietnamese or English header or the
-column's key) and the check of every row. Headers are Vietnamese, as the communes' own registers are.
+One specification serves the template a user downloads (headers, notes sheet, validation lists), the reader
+that finds the header row and maps the user's columns (in any order, under the Vietnamese or English header or
+the column's key) and the check of every row. Headers are Vietnamese, as the communes' own registers are.
 """
 
 from __future__ import annotations
@@ -81,8 +81,8 @@ COMMUNE = Column(
     "Commune code",
     "code",
     True,
-    "Mã xã, phường, đặc khu theo danh mục của Cục Thống kê (5 chữ số). Mã trước ngày 01/7/2025 được chuyển sang "
-    "mã mới khi chỉ ứng với một xã, phường hiện nay trong phạm vi của bạn.",
+    "Mã xã, phường, đặc khu theo danh mục của Cục Thống kê (5 chữ số). Mã trước ngày 01/7/2025 được "
+    "chuyển sang mã mới khi chỉ ứng với một xã, phường hiện nay trong phạm vi của bạn.",
     max_length=10,
 )
 HAMLET = Column(
