@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+import polars as pl
+
 
 def nfc(value: str) -> str:
     """Normalise to NFC and trim, as every piece of user text is stored."""
@@ -18,3 +20,9 @@ def fold(value: str) -> str:
     decomposed = unicodedata.normalize("NFD", value)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.replace("đ", "d").replace("Đ", "D").lower().split())
+
+
+def fold_expr(text: pl.Expr) -> pl.Expr:
+    """`fold` as a Polars expression: a whole column folded in native code, with no Python call per row."""
+    stripped = text.str.normalize("NFD").str.replace_all(r"\p{M}", "").str.replace_all("[đĐ]", "d")
+    return stripped.str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
