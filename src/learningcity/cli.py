@@ -18,6 +18,8 @@ def main() -> None:
     # `learningcity rebuild-analytics` and `learningcity rebuild_analytics` are the same command.
     if args and not args[0].startswith("-"):
         args[0] = args[0].replace("-", "_")
+        # `import` is a Python keyword: its command module is import_file.
+        args[0] = {"import": "import_file"}.get(args[0], args[0])
     execute_from_command_line(["learningcity", *args])
 
 

@@ -20,6 +20,8 @@ SENSITIVE_DATA_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.PROVINCE_COORDINATO
 # Who may register a citizen on their behalf, and create hamlets.
 ENROLMENT_ROLES = frozenset({Role.HAMLET_HEAD, Role.COMMUNE_OFFICER})
 CAMPAIGN_ROLES = frozenset({Role.PROVINCE_COORDINATOR})
+# Who imports files of self-assessments: the commune's officers and the province's coordinators.
+IMPORT_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.PROVINCE_COORDINATOR})
 # A review stage named in a framework's review_chain is acted on by this role.
 STAGE_ROLES = {
     "hamlet": Role.HAMLET_HEAD,

@@ -459,6 +459,8 @@ class ImportJob(models.Model):
     # What the commit would do (dry run) or did: {"created": {...kind: n}, "updated": {...}, "unchanged": n}.
     counts = models.JSONField(default=dict, blank=True)
     cancel_requested = models.BooleanField(default=False)
+    step = models.CharField(max_length=40, blank=True)  # what the task is doing now, for the progress line
+    language = models.CharField(max_length=8, default="vi")  # reasons are written in the uploader's language
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext
@@ -95,18 +96,18 @@ class Officer:
         return self.user.is_superuser or not self.roles.isdisjoint(roles)
 
 
-OfficerView = Callable[..., HttpResponse]
+OfficerView = Callable[..., HttpResponseBase]
 
 
 def officer_page(
     roles: Iterable[str] = policy.OFFICER_ROLES, methods: Sequence[str] = ("GET", "POST")
-) -> Callable[[OfficerView], Callable[..., HttpResponse]]:
+) -> Callable[[OfficerView], Callable[..., HttpResponseBase]]:
     """Sign-in (redirect) and role (403) gate; the view receives an `Officer` after the request."""
     allowed = frozenset(roles)
 
-    def decorator(view: OfficerView) -> Callable[..., HttpResponse]:
+    def decorator(view: OfficerView) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             user: User = request.user  # type: ignore[assignment]
@@ -125,6 +126,8 @@ def _render(request: HttpRequest, officer: Officer, template: str, context: dict
         "enrol": officer.holds(policy.ENROLMENT_ROLES),
         "hamlets": officer.holds(officer_services.HAMLET_MANAGER_ROLES),
         "campaign_create": officer.holds(policy.CAMPAIGN_ROLES),
+        "imports": officer.holds(policy.IMPORT_ROLES),
+        "exports": officer.holds(policy.OFFICER_ROLES),
     }
     return render(request, template, {**context, "menu": menu})
 

@@ -55,6 +55,11 @@ class Column:
     max_length: int | None = None
     input_code: str = ""  # the framework input an answer or note column belongs to
 
+    @property
+    def short(self) -> str:
+        """The column as an error names it: an answer by its indicator code, anything else by its header."""
+        return self.input_code if self.key.startswith("answer.") else self.label
+
     def matches(self, header: Any) -> bool:
         """Whether a header cell names this column: its label, English label or key; an answer column also
         by its input code followed by anything ("i1_1", "i1_1. Đọc sách, báo…")."""

@@ -1,0 +1,143 @@
+"""Write frames into tables set-wise, inside the caller's transaction.
+
+On PostgreSQL a frame is streamed by COPY into a temporary staging table shaped like its table, then moved
+with one INSERT … SELECT (or UPDATE … FROM); on SQLite it goes in with executemany. Either way the rows
+never become model instances, and the work is one statement per table rather than one per row.
+
+Frames arrive shaped by `table_columns`: one column per table column, each value already as the database
+takes it (JSON as text, dates as ISO text, the same timestamp for the whole file).
+"""
+
+# Every statement here is built from the quoted names of our own tables and columns; values always travel
+# as parameters or as COPY data.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import polars as pl
+from django.db import connection, models
+
+COPY_ROWS = 50_000  # rows written to COPY (or executemany) at a time
+
+
+def now_text(now: dt.datetime) -> str:
+    """A timestamp as this database stores it (SQLite: naive UTC text; PostgreSQL: ISO with the offset)."""
+    return str(connection.ops.adapt_datetimefield_value(now))
+
+
+def table_columns(
+    model: type[models.Model], values: dict[str, pl.Expr], *, now: str, skip: tuple[str, ...] = ()
+) -> list[pl.Expr]:
+    """One expression per column of `model`'s table: the given value, else the timestamp for automatic
+    times, NULL where allowed, or the field's default. A column with none of these is a programming error."""
+    expressions = []
+    for field in model._meta.concrete_fields:
+        column = str(field.column)
+        if column in skip:
+            continue
+        if column in values:
+            expression = values[column]
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            expression = pl.lit(now)
+        elif field.null:
+            expression = pl.lit(None)
+        elif field.has_default() or field.empty_strings_allowed:
+            default = field.get_default()
+            expression = pl.lit(json.dumps(default) if isinstance(field, models.JSONField) else default)
+        else:
+            raise ValueError(f"No value for {model.__name__}.{column}.")
+        expressions.append(expression.alias(column))
+    return expressions
+
+
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _columns(names: list[str]) -> str:
+    return ", ".join(connection.ops.quote_name(name) for name in names)
+
+
+def _text_dates(frame: pl.DataFrame) -> pl.DataFrame:
+    """Dates as ISO text: both databases parse it, and SQLite's driver needs no adapter for it."""
+    dates = [name for name, dtype in frame.schema.items() if dtype == pl.Date]
+    return frame.with_columns(pl.col(dates).dt.strftime("%Y-%m-%d")) if dates else frame
+
+
+def _staged(cursor: Any, model: type[models.Model], frame: pl.DataFrame, purpose: str) -> str:
+    """PostgreSQL: `frame` copied into a temporary table with the same column types; its quoted name."""
+    stage = connection.ops.quote_name(f"import_{purpose}_{model._meta.db_table}")
+    columns = _columns(frame.columns)
+    cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {_table(model)} WITH NO DATA"
+    )
+    with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
+        for offset in range(0, frame.height, COPY_ROWS):
+            part = frame.slice(offset, COPY_ROWS)
+            copy.write(part.write_csv(include_header=False, null_value="\\N").encode())
+    return stage
+
+
+def insert(model: type[models.Model], frame: pl.DataFrame) -> None:
+    """Insert every row of `frame` (its columns named as the table's) into `model`'s table."""
+    if not frame.height:
+        return
+    frame = _text_dates(frame)
+    columns = _columns(frame.columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            stage = _staged(cursor, model, frame, "new")
+            cursor.execute(f"INSERT INTO {_table(model)} ({columns}) SELECT {columns} FROM {stage}")
+            cursor.execute(f"DROP TABLE {stage}")
+            return
+        marks = ", ".join(["%s"] * frame.width)
+        sql = f"INSERT INTO {_table(model)} ({columns}) VALUES ({marks})"
+        for offset in range(0, frame.height, COPY_ROWS):
+            cursor.executemany(sql, frame.slice(offset, COPY_ROWS).rows())
+
+
+def update(model: type[models.Model], frame: pl.DataFrame) -> None:
+    """Set the columns of `frame` on the rows whose `id` it names."""
+    if not frame.height:
+        return
+    frame = _text_dates(frame)
+    names = [name for name in frame.columns if name != "id"]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            stage = _staged(cursor, model, frame, "changed")
+            sets = ", ".join(f"{quote(name)} = s.{quote(name)}" for name in names)
+            cursor.execute(f"UPDATE {_table(model)} AS t SET {sets} FROM {stage} AS s WHERE t.id = s.id")
+            cursor.execute(f"DROP TABLE {stage}")
+            return
+        sets = ", ".join(f"{quote(name)} = %s" for name in names)
+        sql = f"UPDATE {_table(model)} SET {sets} WHERE id = %s"
+        ordered = frame.select([*names, "id"])
+        for offset in range(0, ordered.height, COPY_ROWS):
+            cursor.executemany(sql, ordered.slice(offset, COPY_ROWS).rows())
+
+
+def next_ids(model: type[models.Model], count: int) -> pl.Series:
+    """`count` new primary keys for `model`, taken inside the caller's transaction (on SQLite the write lock
+    is held from its start, so nobody else can take the same ones)."""
+    if not count:
+        return pl.Series("id", [], dtype=pl.Int64)
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
+            return pl.Series("id", [row[0] for row in cursor.fetchall()], dtype=pl.Int64)
+        cursor.execute(
+            f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+            f"coalesce((SELECT max(id) FROM {_table(model)}), 0))",
+            [table],
+        )
+        start = int(cursor.fetchone()[0]) + 1
+    return pl.int_range(start, start + count, dtype=pl.Int64, eager=True).alias("id")

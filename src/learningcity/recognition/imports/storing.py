@@ -1,0 +1,465 @@
+"""Store the checked rows of a file: all of them in one short transaction, or none.
+
+Two phases. Preparing takes no lock and writes nothing: the rule engine scores every row on the whole frame
+at once, and what is to be written is laid out as frames shaped like their tables (new subjects, new
+assessments, changed assessments and the audit entries of their changes). Loading is one transaction that
+moves those frames in set-wise (`loading`: COPY into a staging table on PostgreSQL, executemany on SQLite),
+so on SQLite other users' writes wait only for the load, not for the whole import. Cancelling or a crash
+rolls the transaction back: nothing of the file stays.
+
+A row with every answer is submitted to its first review stage, as a paper form collected by the commune
+would be; a row with answers missing is kept as a draft entered on the subject's behalf, to be completed on
+the web. A re-imported row whose answers, evidence notes and group are unchanged is left as it is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from learningcity.accounts.models import AuditEntry, User
+from learningcity.accounts.services import audit_append
+from learningcity.frameworks.models import FrameworkVersion
+from learningcity.frameworks.selectors import framework_compiled
+from learningcity.territory.models import Unit
+
+from ..models import (
+    SUBJECT_FIELDS,
+    Assessment,
+    Campaign,
+    Clan,
+    Household,
+    Organisation,
+    Person,
+    Status,
+    SubjectKind,
+)
+from ..services.assessments import _context
+from ..services.rollups import rollups_refresh
+from . import loading
+from .checking import Checked
+from .columns import Column
+
+CHUNK = 20_000  # rows scored at a time, between two looks at the cancel button
+MODELS: dict[str, Any] = {
+    SubjectKind.PERSON: Person,
+    SubjectKind.HOUSEHOLD: Household,
+    SubjectKind.CLAN: Clan,
+    SubjectKind.ORGANISATION: Organisation,
+}
+# What a re-imported row may change on a stored assessment that is not decided yet.
+UPDATED = ("answers", "notes", "group", "result", "level", "score", "status", "review_stage", "submitted_at")
+
+
+class ImportCancelled(Exception):
+    """The user cancelled the import while it was being stored; the transaction is rolled back."""
+
+
+@dataclass
+class Prepared:
+    """What a file writes, as frames shaped like their tables."""
+
+    subjects: pl.DataFrame  # new subjects, with `key` (their natural key) to link their assessments
+    assessments: pl.DataFrame  # every good row: its assessment's columns, `assessment_id`, `key`, `changed`
+    audit: pl.DataFrame  # the audit entries of the changed assessments (`object_id` is the assessment's)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Scoring
+
+
+def _first_stages(version: FrameworkVersion, unit_ids: list[int]) -> pl.DataFrame:
+    """(unit_id, stage): the first review stage of the framework's chain for a subject on each unit."""
+    ancestors = {u.pk: u.ancestor_ids for u in Unit.objects.filter(pk__in=unit_ids).only("pk", "path")}
+    levels = dict(
+        Unit.objects.filter(pk__in={a for ids in ancestors.values() for a in ids}).values_list("pk", "level")
+    )
+    chain = version.review_chain
+    rows = [
+        (pk, next((stage for stage in chain if stage in {levels[a] for a in ids}), ""))
+        for pk, ids in ancestors.items()
+    ]
+    return pl.DataFrame(rows, schema={"unit_id": pl.Int64, "stage": pl.String}, orient="row")
+
+
+def _contexts(version: FrameworkVersion, pairs: pl.DataFrame) -> pl.DataFrame:
+    """The context values (unit flags, the subject's group) once per distinct (unit, group), as one record
+    has them (`services.assessments._context`), typed as the engine declares them."""
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=pairs.get_column("unit_id").to_list())}
+    codes = [item["code"] for item in version.spec.get("context", [])]
+    framework = framework_compiled(version)
+    values = [
+        _context(Assessment(framework_version=version, unit=units[unit_id], group=group))
+        for unit_id, group in pairs.iter_rows()
+    ]
+    typed = framework.frame(values).select(codes)
+    return pl.concat([pairs, typed], how="horizontal")
+
+
+def _answers(columns: list[Column]) -> list[pl.Expr]:
+    """Each answer typed as the engine declares it, named by its input code."""
+    return [pl.col(f"v.{c.key}").alias(c.input_code) for c in columns if c.key.startswith("answer.")]
+
+
+def _json_without_nulls(fields: list[pl.Expr]) -> pl.Expr:
+    """A JSON object of the non-null fields (the form stores only what was answered). Polars writes nulls
+    as `"code":null`; input codes are plain identifiers, so removing those members is exact."""
+    if not fields:
+        return pl.lit("{}")
+    encoded = pl.struct(fields).struct.json_encode()
+    return encoded.str.replace_all(r'"[\w.]+":null,?', "").str.replace(r",\}$", "}")
+
+
+def _result(version: FrameworkVersion) -> pl.Expr:
+    """The stored result of every scored row as JSON: the keys `services.assessments.summarise` writes."""
+    feedback = version.spec.get("feedback", {})
+    framework = framework_compiled(version)
+
+    def pick(key: str) -> pl.Expr:
+        ref = feedback.get(key)
+        return (pl.col(ref) if isinstance(ref, str) else pl.lit(ref)).alias(key)
+
+    codes = [item["code"] for item in version.inputs]
+    shorts = [
+        pl.when(pl.col(f"short__{c}")).then(pl.lit(c)) for c in codes if "pass_min" in _item(version, c)
+    ]
+    short = (
+        pl.concat_list(shorts).list.drop_nulls() if shorts else pl.lit([], dtype=pl.List(pl.String))
+    ).alias("short")
+    passes = pl.col("level").is_in(sorted(framework.passing_levels)).alias("passes")
+    outer = pl.struct(
+        [pl.col("level"), pick("score"), pick("pass_mark"), pick("max_score"), short, passes]
+    ).struct.json_encode()
+    derived_names = list(version.spec.get("derived", {}))
+    derived = (
+        pl.struct([pl.col(n) for n in derived_names]).struct.json_encode() if derived_names else pl.lit("{}")
+    )
+    # `derived` is its own object: spliced in before the outer object's closing brace.
+    return pl.concat_str([outer.str.strip_suffix("}"), pl.lit(',"derived":'), derived, pl.lit("}")])
+
+
+def _item(version: FrameworkVersion, code: str) -> dict[str, Any]:
+    return next(item for item in version.inputs if item["code"] == code)
+
+
+def _scored(
+    checked: Checked, contexts: pl.DataFrame, cancelled: Callable[[], bool], report: Callable[[int], None]
+) -> pl.DataFrame:
+    """(row, result, level, score) of every good row, a chunk at a time."""
+    version = checked.version
+    framework = framework_compiled(version)
+    score_ref = version.spec.get("feedback", {}).get("score")
+    parts = []
+    good = checked.good.with_columns(_group_column(checked.good))
+    for offset in range(0, good.height, CHUNK):
+        part = good.slice(offset, CHUNK)
+        frame = part.select(pl.col("row"), pl.col("unit_id"), pl.col("v.group"), *_answers(checked.columns))
+        frame = frame.join(contexts, on=["unit_id", "v.group"], how="left", maintain_order="left")
+        scored = framework.evaluate(frame.drop("unit_id", "v.group"))
+        score = pl.col(score_ref).cast(pl.Float64) if isinstance(score_ref, str) else pl.lit(None, pl.Float64)
+        parts.append(
+            scored.select(
+                pl.col("row"), _result(version).alias("result"), pl.col("level"), score.alias("score")
+            )
+        )
+        report(offset + part.height)
+        if cancelled():
+            raise ImportCancelled
+    return pl.concat(parts) if parts else pl.DataFrame(schema={"row": pl.Int64})
+
+
+def _group_column(good: pl.DataFrame) -> pl.Expr:
+    return pl.col("v.group").fill_null("") if "v.group" in good.columns else pl.lit("").alias("v.group")
+
+
+# --------------------------------------------------------------------------------------------------------
+# What to write
+
+
+def _new_subjects(checked: Checked, user: User, now: str) -> pl.DataFrame:
+    """The subjects the file names for the first time, one per natural key, as rows of their table."""
+    kind = checked.version.subject
+    if kind == SubjectKind.COMMUNITY:
+        return pl.DataFrame()
+    new = checked.good.filter(pl.col("subject_id").is_null()).unique(
+        subset=["key"], keep="first", maintain_order=True
+    )
+    common = {"unit_id": pl.col("unit_id"), "name_folded": pl.col("name_folded")}
+    values: dict[str, pl.Expr]
+    if kind == SubjectKind.PERSON:
+        values = {
+            **common,
+            "full_name": pl.col("v.full_name"),
+            "sex": pl.col("v.sex").fill_null("X"),
+            "birth_date": pl.col("v.birth_date"),
+            "birth_year": pl.col("y.birth_date"),
+            "ethnicity": pl.col("v.ethnicity").fill_null(""),
+            "id_number_hash": pl.col("id_hash").fill_null(""),
+            "id_number_last4": pl.col("v.id_number").str.slice(-4).fill_null(""),
+            "consent_at": pl.lit(now),  # the uploader confirmed the signed forms
+            "entered_by_id": pl.lit(user.pk),
+        }
+    elif kind == SubjectKind.HOUSEHOLD:
+        values = {**common, "name": pl.col("v.name"), "register_number": pl.col("v.register_number")}
+    elif kind == SubjectKind.CLAN:
+        values = {**common, "name": pl.col("v.name")}
+    else:
+        values = {**common, "name": pl.col("v.name"), "kind": pl.col("v.kind")}
+    return new.select(pl.col("key"), *loading.table_columns(MODELS[kind], values, now=now, skip=("id",)))
+
+
+def _stored(checked: Checked) -> pl.DataFrame:
+    """(assessment_id, old answers, old notes, old group) of the assessments the file changes, the JSON
+    decoded with the file's own types so that the two compare value for value."""
+    ids = checked.good.get_column("assessment_id").drop_nulls().unique().to_list()
+    answer_types = {
+        c.input_code: checked.good.schema[f"v.{c.key}"]
+        for c in checked.columns
+        if c.key.startswith("answer.")
+    }
+    note_types = {c.input_code: pl.String for c in checked.columns if c.key.startswith("note.")}
+    rows: list[tuple[Any, ...]] = []
+    for offset in range(0, len(ids), 10_000):  # SQLite allows ~32,000 parameters a statement
+        rows += (
+            Assessment.objects.filter(pk__in=ids[offset : offset + 10_000])
+            .annotate(answers_text=Cast("answers", TextField()), notes_text=Cast("notes", TextField()))
+            .values_list("pk", "answers_text", "notes_text", "group")
+        )
+    stored = pl.DataFrame(
+        rows,
+        schema={
+            "assessment_id": pl.Int64,
+            "old_answers": pl.String,
+            "old_notes": pl.String,
+            "old_group": pl.String,
+        },
+        orient="row",
+    )
+    return stored.with_columns(
+        pl.col("old_answers").str.json_decode(pl.Struct(answer_types)).alias("old_answer_values")
+        if answer_types
+        else pl.lit(None).alias("old_answer_values"),
+        pl.col("old_notes").str.json_decode(pl.Struct(note_types)).alias("old_note_values")
+        if note_types
+        else pl.lit(None).alias("old_note_values"),
+    )
+
+
+def prepare(
+    checked: Checked,
+    *,
+    user: User,
+    campaign: Campaign,
+    original_name: str,
+    now: str,
+    cancelled: Callable[[], bool] = lambda: False,
+    report: Callable[[int], None] = lambda _done: None,
+) -> Prepared:
+    """Score every good row and lay out what the file writes. Reads only."""
+    version = checked.version
+    kind = version.subject
+    good = checked.good.with_columns(_group_column(checked.good))
+    pairs = good.select("unit_id", "v.group").unique()
+    scored = _scored(checked, _contexts(version, pairs), cancelled, report)
+    stages = _first_stages(version, pairs.get_column("unit_id").unique().to_list())
+
+    answer_columns = [c for c in checked.columns if c.key.startswith("answer.")]
+    note_columns = [c for c in checked.columns if c.key.startswith("note.")]
+    answers = [
+        (
+            pl.col(f"v.{c.key}").cast(pl.Int64)
+            if _item(version, c.input_code)["type"] == "int"
+            else pl.col(f"v.{c.key}")
+        ).alias(c.input_code)
+        for c in answer_columns
+    ]
+    notes = [pl.col(c.key).alias(c.input_code) for c in note_columns]
+    complete = (
+        pl.all_horizontal([pl.col(f"v.{c.key}").is_not_null() for c in answer_columns])
+        if answer_columns
+        else pl.lit(True)
+    )
+    status = (
+        pl.when(~complete)
+        .then(pl.lit(Status.DRAFT.value))
+        .when(pl.col("stage") != "")
+        .then(pl.lit(Status.SUBMITTED.value))
+        .otherwise(pl.lit(Status.APPROVED.value))
+    )
+    rows = (
+        good.join(scored, on="row", how="left", maintain_order="left")
+        .join(stages, on="unit_id", how="left", maintain_order="left")
+        .with_columns(
+            _json_without_nulls(answers).alias("answers"),
+            _json_without_nulls(notes).alias("notes"),
+            pl.struct(answers).alias("answer_values") if answers else pl.lit(None).alias("answer_values"),
+            pl.struct(notes).alias("note_values") if notes else pl.lit(None).alias("note_values"),
+            status.alias("status"),
+        )
+        .with_columns(
+            pl.when(pl.col("status") == Status.SUBMITTED.value)
+            .then(pl.col("stage"))
+            .otherwise(pl.lit(""))
+            .alias("review_stage"),
+            pl.when(pl.col("status") != Status.DRAFT.value)
+            .then(pl.lit(now))
+            .otherwise(pl.lit(None))
+            .alias("submitted_at"),
+        )
+    )
+    # A stored assessment changes only when its answers, notes or group do (compared value for value).
+    stored = _stored(checked)
+    rows = rows.join(stored, on="assessment_id", how="left", maintain_order="left").with_columns(
+        (
+            pl.col("assessment_id").is_not_null()
+            & ~(
+                pl.col("answer_values").eq_missing(pl.col("old_answer_values"))
+                & pl.col("note_values").eq_missing(pl.col("old_note_values"))
+                & pl.col("v.group").eq_missing(pl.col("old_group"))
+            )
+        ).alias("changed")
+    )
+    field_name = SUBJECT_FIELDS[kind]
+    values = {
+        "campaign_id": pl.lit(campaign.pk),
+        "framework_version_id": pl.lit(version.pk),
+        "subject_kind": pl.lit(str(kind)),
+        f"{field_name}_id": pl.col("subject_id") if kind != SubjectKind.COMMUNITY else pl.col("unit_id"),
+        "unit_id": pl.col("unit_id"),
+        "group": pl.col("v.group"),
+        "answers": pl.col("answers"),
+        "notes": pl.col("notes"),
+        "score": pl.col("score"),
+        "level": pl.col("level"),
+        "result": pl.col("result"),
+        "status": pl.col("status"),
+        "review_stage": pl.col("review_stage"),
+        "entered_on_behalf": pl.lit(True),
+        "entered_by_id": pl.lit(user.pk),
+        "submitted_at": pl.col("submitted_at"),
+    }
+    assessments = rows.select(
+        pl.col("assessment_id"),
+        pl.col("key"),
+        pl.col("changed"),
+        *loading.table_columns(Assessment, values, now=now, skip=("id",)),
+    )
+    audit = rows.filter(pl.col("changed")).select(
+        pl.col("assessment_id").cast(pl.String).alias("object_id"),
+        pl.col("unit_id"),
+        pl.concat_str(
+            [
+                pl.lit('{"file":' + json.dumps(original_name, ensure_ascii=False) + ',"before":{"answers":'),
+                pl.col("old_answers"),
+                pl.lit(',"notes":'),
+                pl.col("old_notes"),
+                pl.lit(',"group":'),
+                _json_value(pl.col("old_group")),
+                pl.lit('},"after":{"answers":'),
+                pl.col("answers"),
+                pl.lit(',"notes":'),
+                pl.col("notes"),
+                pl.lit("}}"),
+            ]
+        ).alias("data"),
+    )
+    return Prepared(_new_subjects(checked, user, now), assessments, audit)
+
+
+def _json_value(text: pl.Expr) -> pl.Expr:
+    """A text column as JSON strings, escaped by Polars' own encoder (through a one-field object)."""
+    return pl.struct(text.alias("v")).struct.json_encode().str.strip_prefix('{"v":').str.strip_suffix("}")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Loading
+
+
+def store(
+    checked: Checked,
+    *,
+    user: User,
+    campaign: Campaign,
+    original_name: str,
+    cancelled: Callable[[], bool] = lambda: False,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Store every good row of a file that has no error; returns what was done. All or nothing."""
+    if not checked.ok:
+        raise ValueError("A file with errors is never stored.")
+    version = checked.version
+    kind = version.subject
+    subject_column = f"{SUBJECT_FIELDS[kind]}_id"
+    now = loading.now_text(timezone.now())
+    prepared = prepare(
+        checked,
+        user=user,
+        campaign=campaign,
+        original_name=original_name,
+        now=now,
+        cancelled=cancelled,
+        report=progress or (lambda _done: None),
+    )
+    new = prepared.assessments.filter(pl.col("assessment_id").is_null())
+    changed = prepared.assessments.filter(pl.col("changed"))
+    audit = prepared.audit.select(
+        loading.table_columns(
+            AuditEntry,
+            {
+                "actor_id": pl.lit(user.pk),
+                "action": pl.lit("assessment.import_update"),
+                "object_type": pl.lit(Assessment._meta.label_lower),
+                "object_id": pl.col("object_id"),
+                "unit_id": pl.col("unit_id"),
+                "data": pl.col("data"),
+            },
+            now=now,
+            skip=("id",),
+        )
+    )
+    if cancelled():
+        raise ImportCancelled
+    with transaction.atomic():
+        subjects = prepared.subjects
+        if subjects.height:
+            model = MODELS[kind]
+            subjects = subjects.with_columns(loading.next_ids(model, subjects.height))
+            loading.insert(model, subjects.drop("key"))
+            links = subjects.select(pl.col("key"), pl.col("id").alias("new_subject_id"))
+            new = new.join(links, on="key", how="left", maintain_order="left").with_columns(
+                pl.coalesce(subject_column, "new_subject_id").alias(subject_column)
+            )
+        loading.insert(Assessment, new.select(prepared.assessments.columns[3:]))
+        loading.update(
+            Assessment, changed.select(pl.col("assessment_id").alias("id"), *UPDATED, "updated_at")
+        )
+        loading.insert(AuditEntry, audit)
+        if framework_compiled(version).rollups:
+            rollups_refresh(campaign=campaign, version=version)
+        if cancelled():
+            raise ImportCancelled
+        written = pl.concat([new.select("status"), changed.select("status")])
+        counts = {
+            "rows": prepared.assessments.height,
+            "new_subjects": subjects.height,
+            "new_assessments": new.height,
+            "updated_assessments": changed.height,
+            "unchanged": prepared.assessments.height - new.height - changed.height,
+            "submitted": written.filter(pl.col("status") != Status.DRAFT.value).height,
+        }
+        audit_append(
+            actor=user,
+            action="import.commit",
+            obj=campaign,
+            unit=campaign.territory,
+            data={"file": original_name, "framework": str(version), **counts},
+        )
+    return counts
