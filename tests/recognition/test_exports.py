@@ -362,7 +362,7 @@ RESULT_HEADERS = [
     "Group",
     "Status",
     "Score",
-    "Level",
+    "Level reached",
     "Submitted",
 ]
 

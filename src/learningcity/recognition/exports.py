@@ -327,7 +327,7 @@ def results_export(*, user: User, campaign: Campaign, version: FrameworkVersion)
         Column(_("Group"), 8),
         Column(_("Status"), 20),
         Column(_("Score"), 8),
-        Column(_("Level"), 24),
+        Column(_("Level reached"), 24),
         Column(_("Submitted"), 18),
         *(Column(f"{item['code']}. {_title(item.get('title'), language)}", 14) for item in spec["inputs"]),
     ]
