@@ -157,7 +157,7 @@ def import_status(request: HttpRequest, officer: Officer, pk: str) -> JsonRespon
         {
             "state": job.state,
             "label": job.get_state_display(),
-            "step": job.step,
+            "step": job.step_label,
             "rows_total": job.rows_total,
             "rows_done": job.rows_done,
             "progress": job.progress,

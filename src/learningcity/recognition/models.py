@@ -471,6 +471,19 @@ class ImportJob(models.Model):
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_state_display()})"
 
+    # The steps of a job as the progress line names them (the task records the key).
+    STEP_LABELS = {
+        "reading": _("reading the file"),
+        "values": _("checking the values"),
+        "units": _("finding the communes and hamlets"),
+        "duplicates": _("looking for duplicates and stored records"),
+        "storing": _("scoring and storing the rows"),
+    }
+
+    @property
+    def step_label(self) -> str:
+        return str(self.STEP_LABELS.get(self.step, self.step))
+
     @property
     def progress(self) -> int:
         """Percent of the rows of the current step done."""

@@ -14,6 +14,10 @@
         if (bar) { bar.value = status.progress; bar.textContent = status.progress + "%"; }
         var step = document.getElementById("step");
         if (step) { step.textContent = status.step; }
+        var done = document.getElementById("rows-done");
+        if (done) { done.textContent = status.rows_done; }
+        var total = document.getElementById("rows-total");
+        if (total) { total.textContent = status.rows_total; }
         setTimeout(poll, 1000);
       })
       .catch(function () { setTimeout(poll, 3000); });
