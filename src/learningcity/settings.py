@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "learningcity.accounts",
     "learningcity.frameworks",
     "learningcity.recognition",
+    "learningcity.analytics",
     "learningcity.api",
 ]
 

@@ -211,7 +211,7 @@ def test_a_crash_or_a_cancel_while_storing_leaves_nothing(
     path = xlsx(tmp_path / "valid.xlsx", [citizen("Lò Thị Ón"), citizen("Quàng Văn Ún", born="1985")])
     people = Person.objects.count()
 
-    load = storing.loading.insert
+    load = storing.bulk.insert
 
     def crash(model: Any, frame: Any) -> None:
         load(model, frame)
@@ -219,7 +219,7 @@ def test_a_crash_or_a_cancel_while_storing_leaves_nothing(
             raise RuntimeError("the machine lost power")
 
     # The people and the assessments are written, then the power goes: the transaction is rolled back.
-    monkeypatch.setattr(storing.loading, "insert", crash)
+    monkeypatch.setattr(storing.bulk, "insert", crash)
     job = commit(dry_run(path, cast, campaign), cast)
     assert job.state == ImportJob.State.FAILED and "nothing was stored" in job.message
     assert Person.objects.count() == people and not Assessment.objects.filter(campaign=campaign).exists()
@@ -232,7 +232,7 @@ def test_a_crash_or_a_cancel_while_storing_leaves_nothing(
         if model is Person:
             ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
 
-    monkeypatch.setattr(storing.loading, "insert", cancel_after_people)
+    monkeypatch.setattr(storing.bulk, "insert", cancel_after_people)
     jobs.import_commit(actor=cast.officer_a, job=job, queue=False)
     job = jobs.run_store(str(job.pk))
     assert job.state == ImportJob.State.CANCELLED

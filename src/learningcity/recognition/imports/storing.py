@@ -3,9 +3,9 @@
 Two phases. Preparing takes no lock and writes nothing: the rule engine scores every row on the whole frame
 at once, and what is to be written is laid out as frames shaped like their tables (new subjects, new
 assessments, changed assessments and the audit entries of their changes). Loading is one transaction that
-moves those frames in set-wise (`loading`: COPY into a staging table on PostgreSQL, executemany on SQLite),
-so on SQLite other users' writes wait only for the load, not for the whole import. Cancelling or a crash
-rolls the transaction back: nothing of the file stays.
+moves those frames in set-wise (`learningcity.bulk`: COPY into a staging table on PostgreSQL, executemany
+on SQLite), so on SQLite other users' writes wait only for the load, not for the whole import. Cancelling
+or a crash rolls the transaction back: nothing of the file stays.
 
 A row with every answer is submitted to its first review stage, as a paper form collected by the commune
 would be; a row with answers missing is kept as a draft entered on the subject's behalf, to be completed on
@@ -25,6 +25,7 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from learningcity import bulk
 from learningcity.accounts.models import AuditEntry, User
 from learningcity.accounts.services import audit_append
 from learningcity.frameworks.models import FrameworkVersion
@@ -42,9 +43,9 @@ from ..models import (
     Status,
     SubjectKind,
 )
+from ..services import events
 from ..services.assessments import _context
 from ..services.rollups import rollups_refresh
-from . import loading
 from .checking import Checked
 from .columns import Column
 
@@ -213,7 +214,7 @@ def _new_subjects(checked: Checked, user: User, now: str) -> pl.DataFrame:
         values = {**common, "name": pl.col("v.name")}
     else:
         values = {**common, "name": pl.col("v.name"), "kind": pl.col("v.kind")}
-    return new.select(pl.col("key"), *loading.table_columns(MODELS[kind], values, now=now, skip=("id",)))
+    return new.select(pl.col("key"), *bulk.table_columns(MODELS[kind], values, now=now, skip=("id",)))
 
 
 def _stored(checked: Checked) -> pl.DataFrame:
@@ -350,7 +351,7 @@ def prepare(
         pl.col("assessment_id"),
         pl.col("key"),
         pl.col("changed"),
-        *loading.table_columns(Assessment, values, now=now, skip=("id",)),
+        *bulk.table_columns(Assessment, values, now=now, skip=("id",)),
     )
     audit = rows.filter(pl.col("changed")).select(
         pl.col("assessment_id").cast(pl.String).alias("object_id"),
@@ -398,7 +399,7 @@ def store(
     version = checked.version
     kind = version.subject
     subject_column = f"{SUBJECT_FIELDS[kind]}_id"
-    now = loading.now_text(timezone.now())
+    now = bulk.now_text(timezone.now())
     prepared = prepare(
         checked,
         user=user,
@@ -411,7 +412,7 @@ def store(
     new = prepared.assessments.filter(pl.col("assessment_id").is_null())
     changed = prepared.assessments.filter(pl.col("changed"))
     audit = prepared.audit.select(
-        loading.table_columns(
+        bulk.table_columns(
             AuditEntry,
             {
                 "actor_id": pl.lit(user.pk),
@@ -431,17 +432,15 @@ def store(
         subjects = prepared.subjects
         if subjects.height:
             model = MODELS[kind]
-            subjects = subjects.with_columns(loading.next_ids(model, subjects.height))
-            loading.insert(model, subjects.drop("key"))
+            subjects = subjects.with_columns(bulk.next_ids(model, subjects.height))
+            bulk.insert(model, subjects.drop("key"))
             links = subjects.select(pl.col("key"), pl.col("id").alias("new_subject_id"))
             new = new.join(links, on="key", how="left", maintain_order="left").with_columns(
                 pl.coalesce(subject_column, "new_subject_id").alias(subject_column)
             )
-        loading.insert(Assessment, new.select(prepared.assessments.columns[3:]))
-        loading.update(
-            Assessment, changed.select(pl.col("assessment_id").alias("id"), *UPDATED, "updated_at")
-        )
-        loading.insert(AuditEntry, audit)
+        bulk.insert(Assessment, new.select(prepared.assessments.columns[3:]))
+        bulk.update(Assessment, changed.select(pl.col("assessment_id").alias("id"), *UPDATED, "updated_at"))
+        bulk.insert(AuditEntry, audit)
         if framework_compiled(version).rollups:
             rollups_refresh(campaign=campaign, version=version)
         if cancelled():
@@ -462,4 +461,5 @@ def store(
             unit=campaign.territory,
             data={"file": original_name, "framework": str(version), **counts},
         )
+        events.records_changed(campaign.pk)
     return counts

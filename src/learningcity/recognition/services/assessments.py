@@ -46,6 +46,7 @@ from ..models import (
     Status,
     SubjectKind,
 )
+from . import events
 
 Subject = Person | Household | Clan | Organisation | Unit
 
@@ -359,6 +360,7 @@ def assessment_submit(*, actor: User, assessment: Assessment) -> Assessment:
         on_behalf_of_person_id=assessment.person_id if on_behalf else None,  # None unless a citizen
         data={"score": assessment.score, "level": assessment.level},
     )
+    events.records_changed(assessment.campaign_id)
     return assessment
 
 
@@ -423,6 +425,7 @@ def assessment_review(*, actor: User, assessment: Assessment, decision: str, rea
         reason=reason,
         data={"stage": stage, "score": assessment.score},
     )
+    events.records_changed(assessment.campaign_id)
     return assessment
 
 
@@ -488,4 +491,5 @@ def recognise(*, actor: User, assessment: Assessment) -> Certificate:
         unit=assessment.unit,
         data={"certificate": certificate.code},
     )
+    events.records_changed(assessment.campaign_id)
     return certificate

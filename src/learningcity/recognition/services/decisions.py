@@ -47,6 +47,7 @@ from ..models import (
     RecognitionDecision,
     Status,
 )
+from . import events
 from .assessments import (
     SUBJECT_RELATED,
     Decision,
@@ -345,6 +346,7 @@ def assessment_revoke(*, actor: User, assessment: Assessment, reason: str) -> As
             "decision": certificate.decision_id if certificate else None,
         },
     )
+    events.records_changed(assessment.campaign_id)
     return assessment
 
 
@@ -427,6 +429,7 @@ def assessment_appeal(*, actor: User, assessment: Assessment, reason: str) -> As
         on_behalf_of_person_id=_on_behalf_id(actor, assessment),
         data={"stage": stage, "rejected_by": rejected_by},
     )
+    events.records_changed(assessment.campaign_id)
     return assessment
 
 
@@ -461,4 +464,5 @@ def appeal_decide(*, actor: User, assessment: Assessment, uphold: bool, reason: 
         reason=reason,
         data={"stage": stage, "review_stage": assessment.review_stage},
     )
+    events.records_changed(assessment.campaign_id)
     return assessment

@@ -1,6 +1,7 @@
-"""Write frames into tables set-wise, inside the caller's transaction.
+"""Frames in and out of tables, set-wise: the bulk paths of imports and analytics.
 
-On PostgreSQL a frame is streamed by COPY into a temporary staging table shaped like its table, then moved
+Reading: a query's rows as a frame (COPY … TO on PostgreSQL). Writing, inside the caller's transaction: on
+PostgreSQL a frame is streamed by COPY into a temporary staging table shaped like its table, then moved
 with one INSERT … SELECT (or UPDATE … FROM); on SQLite it goes in with executemany. Either way the rows
 never become model instances, and the work is one statement per table rather than one per row.
 
@@ -15,6 +16,7 @@ takes it (JSON as text, dates as ISO text, the same timestamp for the whole file
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from typing import Any
 
@@ -22,6 +24,34 @@ import polars as pl
 from django.db import connection, models
 
 COPY_ROWS = 50_000  # rows written to COPY (or executemany) at a time
+
+
+def read_frame(queryset: models.QuerySet[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    """The rows of a `values_list` queryset as a frame with `schema` (its names, in the queryset's order).
+
+    PostgreSQL formats the rows itself (COPY … TO STDOUT as CSV, parsed by Polars); SQLite hands them over a
+    chunk at a time, each chunk made a frame at once.
+    """
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.BytesIO()
+            with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, NULL '\\N')", params) as copy:
+                for data in copy:
+                    buffer.write(data)
+            if not buffer.tell():
+                return pl.DataFrame(schema=schema)
+            buffer.seek(0)
+            # PostgreSQL writes booleans as t/f: read as text, then compared.
+            flags = [name for name, dtype in schema.items() if dtype == pl.Boolean]
+            text_schema = {name: pl.String if name in flags else dtype for name, dtype in schema.items()}
+            frame = pl.read_csv(buffer, has_header=False, schema=text_schema, null_values="\\N")
+            return frame.with_columns([(pl.col(name) == "t").alias(name) for name in flags])
+        cursor.execute(sql, params)
+        parts = []
+        while rows := cursor.fetchmany(COPY_ROWS):
+            parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
 def now_text(now: dt.datetime) -> str:

@@ -1,0 +1,322 @@
+"""Rebuilding the analytics table of a campaign: counts for every unit at every level and every learning city.
+
+Set-based from end to end: the campaign's assessments and the registered subjects are read as frames
+(`bulk.read_frame`), every record is counted once for each unit on its path (its hamlet, commune and
+province: one explode), the counts are grouped per unit, breakdown and value in one group-by, learning cities
+are sums of their units, and the rows replace the campaign's old ones in one transaction (`bulk.insert`).
+
+Records are counted on today's tree: a record made on a unit from before 1 July 2025 is restated on the
+unit the official old→new table gives; when the old unit was split over several, on the first of them by
+code, and the figures that include it are marked partial.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from learningcity import bulk
+from learningcity.frameworks.models import FrameworkVersion
+from learningcity.recognition.models import (
+    Assessment,
+    Campaign,
+    Clan,
+    Household,
+    Organisation,
+    Person,
+    Status,
+    SubjectKind,
+)
+from learningcity.territory.models import Era, LearningCityUnit, PopulationFigure, Unit, UnitConversion
+
+from .models import Dimension, RecognitionFigure
+
+SUBMITTED = [s.value for s in Status if s != Status.DRAFT]
+APPROVED = [Status.APPROVED.value, Status.RECOGNISED.value]
+AGE_BANDS = ((15, "15-24"), (25, "25-34"), (35, "35-44"), (45, "45-59"), (60, "60+"))
+# The population figure each kind of subject is a share of.
+POPULATION_FIELD: dict[str, str] = {
+    SubjectKind.PERSON: "adults",
+    SubjectKind.HOUSEHOLD: "households",
+    SubjectKind.CLAN: "clans",
+    SubjectKind.ORGANISATION: "organisations",
+    SubjectKind.COMMUNITY: "hamlets",
+}
+SUBJECT_MODELS: dict[str, Any] = {
+    SubjectKind.HOUSEHOLD: Household,
+    SubjectKind.CLAN: Clan,
+    SubjectKind.ORGANISATION: Organisation,
+}
+COUNTS = ("registered", "assessed", "submitted", "approved", "recognised")
+Progress = Callable[[str], None]
+
+
+def _age_band(birth_year: pl.Expr, year: int) -> pl.Expr:
+    """ "15-24" … "60+" from the birth year and the campaign's year; "" when unknown or under 15."""
+    age = pl.lit(year) - birth_year
+    band = pl.lit("")
+    for start, label in AGE_BANDS:
+        band = pl.when(age >= start).then(pl.lit(label)).otherwise(band)
+    return band
+
+
+def _restated(frame: pl.DataFrame) -> pl.DataFrame:
+    """`path` of today's tree for every row (`unit_id`, `path`, `era`), and `split` where a record's old unit
+    was split over several of today's."""
+    legacy = frame.filter(pl.col("era") == Era.LEGACY.value).get_column("unit_id").unique().to_list()
+    if not legacy:
+        return frame.with_columns(pl.lit(False).alias("split"))
+    targets = bulk.read_frame(
+        UnitConversion.objects.filter(old_unit_id__in=legacy)
+        .order_by("old_unit_id", "new_unit__code")
+        .values_list("old_unit_id", "new_unit__path"),
+        {"unit_id": pl.Int64, "new_path": pl.String},
+    )
+    mapping = targets.group_by("unit_id", maintain_order=True).agg(
+        pl.col("new_path").first(), (pl.len() > 1).alias("split")
+    )
+    return (
+        frame.join(mapping, on="unit_id", how="left")
+        .with_columns(
+            pl.coalesce("new_path", "path").alias("path"), pl.col("split").fill_null(False).alias("split")
+        )
+        .drop("new_path")
+    )
+
+
+def _breakdowns(frame: pl.DataFrame, year: int, with_group: bool) -> pl.DataFrame:
+    """One row per record and breakdown: (dimension, value) for everyone, and by group, sex, age, ethnicity
+    where the record has them."""
+    parts = [frame.with_columns(pl.lit(Dimension.ALL.value).alias("dimension"), pl.lit("").alias("value"))]
+    if with_group and "group" in frame.columns:
+        parts.append(
+            frame.filter(pl.col("group") != "").with_columns(
+                pl.lit(Dimension.GROUP.value).alias("dimension"), pl.col("group").alias("value")
+            )
+        )
+    if "sex" in frame.columns:
+        people = frame.filter(pl.col("sex").is_not_null())
+        parts += [
+            people.with_columns(pl.lit(Dimension.SEX.value).alias("dimension"), pl.col("sex").alias("value")),
+            people.with_columns(
+                pl.lit(Dimension.AGE.value).alias("dimension"),
+                _age_band(pl.col("birth_year"), year).alias("value"),
+            ).filter(pl.col("value") != ""),
+            people.filter(pl.col("ethnicity").fill_null("") != "").with_columns(
+                pl.lit(Dimension.ETHNICITY.value).alias("dimension"), pl.col("ethnicity").alias("value")
+            ),
+        ]
+    columns = [c for c in parts[0].columns]
+    return pl.concat([part.select(columns) for part in parts], how="vertical")
+
+
+def _per_unit(frame: pl.DataFrame, counts: dict[str, pl.Expr]) -> pl.DataFrame:
+    """Each record counted for every unit on its path: (unit_id, dimension, value) → the counts."""
+    exploded = frame.with_columns(
+        pl.col("path").str.strip_chars("/").str.split("/").cast(pl.List(pl.Int64)).alias("unit_id")
+    ).explode("unit_id")
+    return exploded.group_by("unit_id", "dimension", "value").agg(
+        *[expression.alias(name) for name, expression in counts.items()],
+        pl.col("split").any().alias("partial"),
+    )
+
+
+def _assessments(campaign: Campaign, version: FrameworkVersion) -> pl.DataFrame:
+    rows = Assessment.objects.filter(campaign=campaign, framework_version=version).values_list(
+        "unit_id",
+        "unit__path",
+        "unit__era",
+        "unit__level",
+        "status",
+        "group",
+        "person__sex",
+        "person__birth_year",
+        "person__ethnicity",
+    )
+    schema = {
+        "unit_id": pl.Int64,
+        "path": pl.String,
+        "era": pl.String,
+        "level": pl.String,
+        "status": pl.String,
+        "group": pl.String,
+        "sex": pl.String,
+        "birth_year": pl.Int64,
+        "ethnicity": pl.String,
+    }
+    frame = bulk.read_frame(rows, schema)
+    if version.subject != SubjectKind.PERSON:
+        frame = frame.drop("sex", "birth_year", "ethnicity")
+    return _restated(frame)
+
+
+def _registered(campaign: Campaign, version: FrameworkVersion, levels: list[str]) -> pl.DataFrame:
+    """The subjects of the framework's kind registered within the campaign's territory (merged people out);
+    for communities, the units of the levels assessed."""
+    kind = version.subject
+    # Units of the territory, and units from before the reform that today lie within it.
+    legacy = UnitConversion.objects.filter(new_unit__path__startswith=campaign.territory.path).values(
+        "old_unit_id"
+    )
+    within = Q(unit__path__startswith=campaign.territory.path) | Q(unit_id__in=legacy)
+    base = {"unit_id": pl.Int64, "path": pl.String, "era": pl.String}
+    if kind == SubjectKind.PERSON:
+        rows: Any = Person.objects.filter(within, merged_into__isnull=True).values_list(
+            "unit_id", "unit__path", "unit__era", "sex", "birth_year", "ethnicity"
+        )
+        schema = {**base, "sex": pl.String, "birth_year": pl.Int64, "ethnicity": pl.String}
+    elif kind == SubjectKind.COMMUNITY:
+        rows = Unit.objects.filter(level__in=levels, path__startswith=campaign.territory.path).values_list(
+            "pk", "path", "era"
+        )
+        schema = base
+    else:
+        model = SUBJECT_MODELS[kind]
+        rows = model.objects.filter(within).values_list("unit_id", "unit__path", "unit__era")
+        schema = base
+    return _restated(bulk.read_frame(rows, schema))
+
+
+def _population(campaign: Campaign, version: FrameworkVersion, unit_ids: list[int]) -> pl.DataFrame:
+    field = POPULATION_FIELD[version.subject]
+    rows = PopulationFigure.objects.filter(year=campaign.year, unit_id__in=unit_ids).values_list(
+        "unit_id", field
+    )
+    return bulk.read_frame(rows, {"unit_id": pl.Int64, "population": pl.Int64}).filter(
+        pl.col("population").is_not_null()
+    )
+
+
+def _cities(figures: pl.DataFrame) -> pl.DataFrame:
+    """Each learning city's figures: the sums over its units of today's tree (the top-most only, so that a
+    unit inside another member is not counted twice); partial when one of them is only partly in the city."""
+    members = bulk.read_frame(
+        LearningCityUnit.objects.filter(unit__era=Era.CURRENT).values_list(
+            "city_id", "unit_id", "unit__path", "partial"
+        ),
+        {"city_id": pl.Int64, "unit_id": pl.Int64, "path": pl.String, "member_partial": pl.Boolean},
+    )
+    if not members.height or not figures.height:
+        return pl.DataFrame()
+    # A member whose path lies under another member's path of the same city is already inside it.
+    pairs = members.join(members.select("city_id", pl.col("path").alias("outer")), on="city_id")
+    nested = pairs.filter(
+        (pl.col("path") != pl.col("outer")) & pl.col("path").str.starts_with(pl.col("outer"))
+    )
+    top = members.join(nested.select("city_id", "unit_id").unique(), on=["city_id", "unit_id"], how="anti")
+    joined = top.join(figures, on="unit_id", how="inner")
+    return (
+        joined.group_by("city_id", "dimension", "value")
+        .agg(
+            *[pl.col(name).sum() for name in COUNTS],
+            pl.col("population").sum().alias("population"),
+            pl.col("population").is_null().any().alias("population_missing"),
+            (pl.col("partial").any() | pl.col("member_partial").any()).alias("partial"),
+        )
+        .with_columns(
+            # A city's population is known only when every one of its units has its figure.
+            pl.when(pl.col("population_missing") | (pl.col("dimension") != Dimension.ALL.value))
+            .then(None)
+            .otherwise(pl.col("population"))
+            .alias("population")
+        )
+        .drop("population_missing")
+    )
+
+
+def _version_figures(campaign: Campaign, version: FrameworkVersion) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(unit figures, city figures) of one framework in the campaign."""
+    year = campaign.year
+    with_group = bool(version.spec.get("groups"))
+    assessed = _assessments(campaign, version)
+    status = pl.col("status")
+    counted = _per_unit(
+        _breakdowns(assessed, year, with_group),
+        {
+            "assessed": pl.len(),
+            "submitted": status.is_in(SUBMITTED).sum(),
+            "approved": status.is_in(APPROVED).sum(),
+            "recognised": (status == Status.RECOGNISED.value).sum(),
+        },
+    )
+    levels = assessed.get_column("level").unique().to_list()
+    registered = _per_unit(
+        _breakdowns(_registered(campaign, version, levels), year, False), {"registered": pl.len()}
+    )
+    keys = ["unit_id", "dimension", "value"]
+    figures = (
+        counted.join(registered, on=keys, how="full", coalesce=True)
+        .with_columns(
+            *[pl.col(name).fill_null(0).cast(pl.Int64) for name in COUNTS],
+            (pl.col("partial").fill_null(False) | pl.col("partial_right").fill_null(False)).alias("partial"),
+        )
+        .drop("partial_right")
+    )
+    # Only the campaign's territory and what lies below it (a record's path also names the units above).
+    inside = bulk.read_frame(
+        Unit.objects.filter(
+            pk__in=figures.get_column("unit_id").unique().to_list(), path__startswith=campaign.territory.path
+        ).values_list("pk"),
+        {"unit_id": pl.Int64},
+    )
+    figures = figures.join(inside, on="unit_id", how="semi")
+    population = _population(campaign, version, figures.get_column("unit_id").unique().to_list())
+    figures = figures.join(
+        population.with_columns(pl.lit(Dimension.ALL.value).alias("dimension")),
+        on=["unit_id", "dimension"],
+        how="left",
+    )
+    return figures, _cities(figures)
+
+
+def figures_rebuild(campaign: Campaign, *, say: Progress | None = None) -> int:
+    """Replace the campaign's rows of the analytics table; returns how many rows it now has."""
+    step = say or (lambda _text: None)
+    now = bulk.now_text(timezone.now())
+    unit_parts, city_parts = [], []
+    for version in campaign.frameworks.order_by("code"):
+        step(version.code)
+        units, cities = _version_figures(campaign, version)
+        ids = {"campaign_id": pl.lit(campaign.pk), "framework_version_id": pl.lit(version.pk)}
+        unit_parts.append(units.with_columns(**ids, city_id=pl.lit(None, dtype=pl.Int64)))
+        if cities.height:
+            city_parts.append(cities.with_columns(**ids, unit_id=pl.lit(None, dtype=pl.Int64)))
+    values = {
+        name: pl.col(name)
+        for name in (
+            "campaign_id",
+            "framework_version_id",
+            "unit_id",
+            "city_id",
+            "dimension",
+            "value",
+            *COUNTS,
+            "population",
+            "partial",
+        )
+    } | {"built_at": pl.lit(now)}
+    rows = [
+        part.select(bulk.table_columns(RecognitionFigure, values, now=now, skip=("id",)))
+        for part in [*unit_parts, *city_parts]
+        if part.height
+    ]
+    frame = pl.concat(rows, how="vertical_relaxed") if rows else pl.DataFrame()
+    with transaction.atomic():
+        RecognitionFigure.objects.filter(campaign=campaign).delete()
+        bulk.insert(RecognitionFigure, frame)
+    return frame.height
+
+
+def figures_rebuild_all(*, campaigns: list[Campaign] | None = None, say: Progress | None = None) -> int:
+    """Rebuild every campaign's rows (or the given campaigns'); returns the rows written."""
+    chosen = (
+        campaigns
+        if campaigns is not None
+        else list(Campaign.objects.select_related("territory").order_by("year", "pk"))
+    )
+    return sum(figures_rebuild(campaign, say=say) for campaign in chosen)
