@@ -16,6 +16,7 @@ urlpatterns = [
     path("officer/decisions/", include("learningcity.recognition.decision_urls")),
     path("officer/imports/", include("learningcity.recognition.import_urls")),
     path("officer/exports/", include("learningcity.recognition.export_urls")),
+    path("", include("learningcity.analytics.urls")),
     path("officer/", include("learningcity.recognition.officer_urls")),
     path("frameworks/", include("learningcity.frameworks.urls")),
     path("", include("learningcity.recognition.urls")),

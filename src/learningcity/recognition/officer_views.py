@@ -128,6 +128,7 @@ def _render(request: HttpRequest, officer: Officer, template: str, context: dict
         "campaign_create": officer.holds(policy.CAMPAIGN_ROLES),
         "imports": officer.holds(policy.IMPORT_ROLES),
         "exports": officer.holds(policy.OFFICER_ROLES),
+        "dashboard": officer.holds(policy.OFFICER_ROLES),
     }
     return render(request, template, {**context, "menu": menu})
 

@@ -1,0 +1,278 @@
+"""Reads of the analytics table for the dashboards, their exports and the public figures.
+
+Every function here reads the aggregate rows (`RecognitionFigure`) and the unit tree, never assessments: a
+page costs the same few queries for a hamlet as for the country.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from learningcity.accounts import policy
+from learningcity.accounts.models import User
+from learningcity.frameworks.models import FrameworkVersion
+from learningcity.recognition.models import Campaign, CampaignFramework
+from learningcity.recognition.selectors import READER_ROLES, campaigns_visible
+from learningcity.territory.models import Era, LearningCity, Unit
+
+from .models import Dimension, RecognitionFigure
+
+DASHBOARD_ROLES = READER_ROLES
+
+
+@dataclass
+class Figure:
+    """One area's counts and rates, ready to show (rates as fractions, None when there is no denominator)."""
+
+    name: str
+    unit: Unit | None = None
+    registered: int = 0
+    assessed: int = 0
+    submitted: int = 0
+    approved: int = 0
+    recognised: int = 0
+    population: int | None = None
+    partial: bool = False
+    target: float | None = None
+    suppressed: bool = False  # public pages: too few to show without singling someone out
+
+    @property
+    def rate(self) -> float | None:
+        """Recognised over registered subjects."""
+        return self.recognised / self.registered if self.registered else None
+
+    @property
+    def population_rate(self) -> float | None:
+        """Recognised over the official population figure."""
+        return self.recognised / self.population if self.population else None
+
+    @property
+    def meets_target(self) -> bool | None:
+        rate = self.population_rate if self.population_rate is not None else self.rate
+        return None if self.target is None or rate is None else rate >= self.target
+
+    @property
+    def rate_pct(self) -> float | None:
+        return _pct(self.rate)
+
+    @property
+    def population_rate_pct(self) -> float | None:
+        return _pct(self.population_rate)
+
+    @property
+    def target_pct(self) -> float | None:
+        return _pct(self.target)
+
+    @property
+    def bar(self) -> float:
+        """The bar's length in percent of the chart (the rate, or 0)."""
+        rate = self.population_rate if self.population_rate is not None else self.rate
+        return round(100 * min(rate or 0.0, 1.0), 1)
+
+
+def _pct(rate: float | None) -> float | None:
+    return None if rate is None else round(100 * rate, 1)
+
+
+@dataclass
+class Dashboard:
+    campaign: Campaign
+    version: FrameworkVersion
+    unit: Unit
+    area: Figure
+    children: list[Figure]
+    breakdowns: dict[str, list[Figure]]
+    trend: list[tuple[int, Figure]]
+    ancestors: list[Unit] = field(default_factory=list)
+    target: float | None = None
+    target_source: str = ""
+    built_at: dt.datetime | None = None
+
+    @property
+    def target_pct(self) -> float | None:
+        return _pct(self.target)
+
+
+def _figure(row: RecognitionFigure | None, name: str, unit: Unit | None, target: float | None) -> Figure:
+    if row is None:
+        return Figure(name=name, unit=unit, target=target)
+    return Figure(
+        name=name,
+        unit=unit,
+        registered=row.registered,
+        assessed=row.assessed,
+        submitted=row.submitted,
+        approved=row.approved,
+        recognised=row.recognised,
+        population=row.population,
+        partial=row.partial,
+        target=target,
+    )
+
+
+def dashboard_campaigns(user: User) -> QuerySet[Campaign]:
+    return campaigns_visible(user).order_by("-year", "name", "pk")
+
+
+def dashboard_can_read(user: User, unit: Unit) -> bool:
+    """Officers read the units their roles cover (and everything below)."""
+    return policy.covers(user, DASHBOARD_ROLES, unit)
+
+
+def dashboard_home(user: User, campaign: Campaign) -> Unit | None:
+    """The unit a user's dashboard opens on: the campaign's territory when their role covers it, else the
+    highest of their own units inside it."""
+    territory = campaign.territory
+    if dashboard_can_read(user, territory):
+        return territory
+    inside = [path for path in policy.scope_paths(user, DASHBOARD_ROLES) if path.startswith(territory.path)]
+    if not inside:
+        return None
+    return Unit.objects.filter(path=min(inside, key=len)).first()
+
+
+def _target(campaign: Campaign, version: FrameworkVersion) -> tuple[float | None, str]:
+    link = CampaignFramework.objects.filter(campaign=campaign, framework_version=version).first()
+    if link is None or link.target_rate is None:
+        return None, ""
+    return float(Decimal(link.target_rate)), link.target_source
+
+
+def dashboard(campaign: Campaign, version: FrameworkVersion, unit: Unit) -> Dashboard:
+    """The figures of `unit` and its child units, the breakdowns of `unit` and its trend across the years
+    of campaigns with the same framework. The caller checks that the user may read `unit`."""
+    target, source = _target(campaign, version)
+    rows = RecognitionFigure.objects.filter(campaign=campaign, framework_version=version).filter(
+        Q(unit=unit) | Q(unit__parent=unit, dimension=Dimension.ALL)
+    )
+    own: dict[tuple[str, str], RecognitionFigure] = {}
+    by_child: dict[int, RecognitionFigure] = {}
+    built_at = None
+    for row in rows:
+        built_at = row.built_at if built_at is None else max(built_at, row.built_at)
+        if row.unit_id == unit.pk:
+            own[(row.dimension, row.value)] = row
+        elif row.unit_id is not None:
+            by_child[row.unit_id] = row
+    children = [
+        _figure(by_child.get(child.pk), child.name, child, target)
+        for child in Unit.objects.filter(parent=unit, era=unit.era).order_by("name_folded", "pk")
+    ]
+    breakdowns: dict[str, list[Figure]] = {}
+    for (dimension, value), row in sorted(own.items()):
+        if dimension != Dimension.ALL:
+            breakdowns.setdefault(dimension, []).append(_figure(row, value, None, None))
+    trend = [
+        (row.campaign.year, _figure(row, str(row.campaign.year), unit, None))
+        for row in RecognitionFigure.objects.filter(
+            unit=unit, dimension=Dimension.ALL, framework_version__code=version.code
+        )
+        .select_related("campaign")
+        .order_by("campaign__year", "campaign_id")
+    ]
+    return Dashboard(
+        campaign=campaign,
+        version=version,
+        unit=unit,
+        area=_figure(own.get((Dimension.ALL, "")), unit.name, unit, target),
+        children=children,
+        breakdowns=breakdowns,
+        trend=trend,
+        ancestors=list(Unit.objects.filter(pk__in=unit.ancestor_ids[:-1]).order_by("path")),
+        target=target,
+        target_source=source,
+        built_at=built_at,
+    )
+
+
+# --------------------------------------------------------------------------------------------------------
+# Public figures
+
+
+def public_min_count() -> int:
+    """Counts below this are not shown on public pages, so that nobody can be singled out."""
+    return int(getattr(settings, "PUBLIC_MIN_COUNT", 10))
+
+
+def campaigns_published() -> QuerySet[Campaign]:
+    """Campaigns whose review is over: their figures are final and public."""
+    return Campaign.objects.filter(review_deadline__lt=timezone.localdate()).order_by("-year", "name", "pk")
+
+
+def _suppressed(figure: Figure) -> Figure:
+    """A public figure: hidden when the area is small or a count (recognised, or the rest) is under the
+    threshold, so that no count under it can be read or worked out."""
+    least = public_min_count()
+    shown = (figure.registered, figure.recognised, figure.registered - figure.recognised)
+    if figure.registered < least or any(0 < count < least for count in shown):
+        return Figure(name=figure.name, unit=figure.unit, suppressed=True, partial=figure.partial)
+    return figure
+
+
+@dataclass
+class PublicFigures:
+    """A public page: for each published campaign and framework, the area's figure and its parts."""
+
+    title: str
+    sections: list[tuple[Campaign, FrameworkVersion, Figure, list[Figure]]]
+    as_of: dt.date
+
+
+def public_unit(unit: Unit) -> PublicFigures:
+    campaigns = list(campaigns_published().filter(territory__path__in=_ancestor_paths(unit)))
+    rows = (
+        RecognitionFigure.objects.filter(campaign__in=campaigns, dimension=Dimension.ALL)
+        .filter(Q(unit=unit) | Q(unit__parent=unit))
+        .select_related("unit", "framework_version")
+    )
+    return _public(unit.name, campaigns, rows, lambda row: row.unit_id == unit.pk)
+
+
+def public_city(city: LearningCity) -> PublicFigures:
+    campaigns = list(campaigns_published())
+    members = city.memberships.filter(unit__era=Era.CURRENT).values_list("unit_id", flat=True)
+    rows = (
+        RecognitionFigure.objects.filter(campaign__in=campaigns, dimension=Dimension.ALL)
+        .filter(Q(city=city) | Q(unit_id__in=members))
+        .select_related("unit", "framework_version")
+    )
+    return _public(city.name, campaigns, rows, lambda row: row.city_id == city.pk)
+
+
+def _ancestor_paths(unit: Unit) -> list[str]:
+    ids = unit.ancestor_ids
+    return ["/" + "/".join(str(i) for i in ids[:n]) + "/" for n in range(1, len(ids) + 1)]
+
+
+def _public(
+    title: str,
+    campaigns: list[Campaign],
+    rows: QuerySet[RecognitionFigure],
+    is_area: Callable[[RecognitionFigure], bool],
+) -> PublicFigures:
+    by_section: dict[tuple[int, int], tuple[Figure | None, list[Figure]]] = {}
+    versions: dict[int, FrameworkVersion] = {}
+    for row in rows:
+        key = (row.campaign_id, row.framework_version_id)
+        versions[row.framework_version_id] = row.framework_version
+        area, parts = by_section.get(key, (None, []))
+        name = row.unit.name if row.unit is not None else title
+        figure = _suppressed(_figure(row, name, row.unit, None))
+        if is_area(row):
+            area = figure
+        else:
+            parts.append(figure)
+        by_section[key] = (area, parts)
+    sections = []
+    for campaign in campaigns:
+        for (campaign_id, version_id), (area, parts) in sorted(by_section.items()):
+            if campaign_id == campaign.pk and area is not None:
+                sections.append((campaign, versions[version_id], area, sorted(parts, key=lambda f: f.name)))
+    return PublicFigures(title=title, sections=sections, as_of=timezone.localdate())

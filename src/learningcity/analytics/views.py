@@ -1,0 +1,154 @@
+"""The officer's dashboard of recognition rates and the public figures pages.
+
+Thin: the figures come from `selectors` (aggregate rows only); these views pick the campaign, framework and
+unit from the query string, check the unit against the user's roles, and render or export.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from learningcity.recognition.officer_views import Officer, _render, officer_page
+from learningcity.spreadsheets import CSV_TYPE, XLSX_TYPE, csv_chunks, xlsx_bytes
+from learningcity.territory.models import LearningCity, Unit
+
+from . import selectors
+from .models import Dimension
+
+
+def _pick(request: HttpRequest, name: str, choices: list[Any]) -> Any:
+    """The choice whose primary key the query string names (404 for one not offered), else the first."""
+    wanted = request.GET.get(name)
+    if not wanted:
+        return choices[0] if choices else None
+    found = next((choice for choice in choices if str(choice.pk) == wanted), None)
+    if found is None:
+        raise Http404
+    return found
+
+
+def _table(board: selectors.Dashboard) -> tuple[list[str], list[list[Any]]]:
+    """The dashboard's table as an export has it: the area, then each child unit."""
+    headers = [
+        _("Unit"),
+        _("Code"),
+        _("Registered"),
+        _("Self-assessed"),
+        _("Sent for review"),
+        _("Approved"),
+        _("Recognised"),
+        _("Rate (% of registered)"),
+        _("Population figure"),
+        _("Rate (% of population)"),
+        _("Target (%)"),
+    ]
+    rows = [
+        [
+            figure.name,
+            figure.unit.code if figure.unit is not None else "",
+            figure.registered,
+            figure.assessed,
+            figure.submitted,
+            figure.approved,
+            figure.recognised,
+            figure.rate_pct,
+            figure.population,
+            figure.population_rate_pct,
+            figure.target_pct,
+        ]
+        for figure in [board.area, *board.children]
+    ]
+    return headers, rows
+
+
+def _export(board: selectors.Dashboard, fmt: str) -> HttpResponse:
+    headers, rows = _table(board)
+    filename = f"ty-le-{board.campaign.year}-{board.version.code}-{board.unit.code or board.unit.pk}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(b"".join(csv_chunks(headers, rows)), content_type=CSV_TYPE)
+    else:
+        response = HttpResponse(xlsx_bytes([(board.unit.name, headers, rows)]), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@officer_page(selectors.DASHBOARD_ROLES, methods=("GET",))
+def dashboard(request: HttpRequest, officer: Officer) -> HttpResponse:
+    campaigns = list(selectors.dashboard_campaigns(officer.user))
+    campaign = _pick(request, "campaign", campaigns)
+    if campaign is None:
+        return _render(request, officer, "analytics/dashboard.html", {"campaigns": []})
+    versions = sorted(campaign.frameworks.all(), key=lambda v: v.code)
+    version = _pick(request, "framework", versions)
+    unit: Unit | None
+    if request.GET.get("unit"):
+        if not request.GET["unit"].isdigit():
+            raise Http404
+        unit = get_object_or_404(Unit, pk=request.GET["unit"])
+        inside = unit.path.startswith(campaign.territory.path)
+        if not inside or not selectors.dashboard_can_read(officer.user, unit):
+            raise Http404
+    else:
+        unit = selectors.dashboard_home(officer.user, campaign)
+        if unit is None:
+            raise Http404
+    board = selectors.dashboard(campaign, version, unit)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        return _export(board, fmt)
+    if fmt:
+        raise Http404
+    language = get_language() or "vi"
+    crumbs = [
+        (
+            ancestor,
+            ancestor.path.startswith(campaign.territory.path)
+            and selectors.dashboard_can_read(officer.user, ancestor),
+        )
+        for ancestor in board.ancestors
+    ]
+    labels = dict(Dimension.choices)
+    return _render(
+        request,
+        officer,
+        "analytics/dashboard.html",
+        {
+            "campaigns": campaigns,
+            "campaign": campaign,
+            "versions": [(v, v.title(language)) for v in versions],
+            "version": version,
+            "board": board,
+            "crumbs": crumbs,
+            "breakdowns": [(labels[d], figures) for d, figures in board.breakdowns.items()],
+            "max_trend": max((f.bar for _y, f in board.trend), default=0),
+        },
+    )
+
+
+def public_city(request: HttpRequest, slug: str) -> HttpResponse:
+    city = get_object_or_404(LearningCity, slug=slug)
+    return _public_page(request, selectors.public_city(city), city=city)
+
+
+def public_unit(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_object_or_404(Unit, pk=pk)
+    return _public_page(request, selectors.public_unit(unit), unit=unit)
+
+
+def _public_page(request: HttpRequest, figures: selectors.PublicFigures, **context: Any) -> HttpResponse:
+    language = get_language() or "vi"
+    sections = [
+        (campaign, version.title(language), area, parts)
+        for campaign, version, area, parts in figures.sections
+    ]
+    return render(
+        request,
+        "analytics/public.html",
+        {**context, "figures": figures, "sections": sections, "least": selectors.public_min_count()},
+    )

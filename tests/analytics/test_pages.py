@@ -1,0 +1,173 @@
+"""The dashboard and the public figures: what each role reads, drill-down, exports equal to the page, pinned
+query counts, suppression of small counts, and the rebuild that follows decisions."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from learningcity.analytics.models import Dimension, RecognitionFigure
+from learningcity.analytics.services import figures_rebuild
+from learningcity.analytics.tasks import figures_rebuild_campaign
+from learningcity.recognition.services import events
+from learningcity.territory.models import LearningCity
+
+from .conftest import World
+
+
+def url(world: World, unit: object = None, **extra: str) -> str:
+    query = f"campaign={world.cast.campaign.pk}&framework={world.cast.framework.pk}"
+    if unit is not None:
+        query += f"&unit={unit.pk}"  # type: ignore[attr-defined]
+    return "/officer/dashboard/?" + query + "".join(f"&{k}={v}" for k, v in extra.items())
+
+
+@pytest.fixture
+def built(world: World) -> World:
+    figures_rebuild(world.cast.campaign)
+    return world
+
+
+def test_each_officer_reads_their_units_and_nothing_beside_them(built: World, client: Client) -> None:
+    cast = built.cast
+    client.force_login(cast.officer_a)
+    page = client.get(url(built)).content.decode()  # opens on the officer's commune
+    assert 'id="area"' in page and cast.commune_a.name in page and cast.hamlet_a.name in page
+    assert client.get(url(built, cast.hamlet_a)).status_code == 200  # drill down
+    for elsewhere in (cast.commune_b, cast.hamlet_b, cast.son_la):
+        assert client.get(url(built, elsewhere)).status_code == 404
+        assert client.get(url(built, elsewhere, format="csv")).status_code == 404
+    client.force_login(cast.head_a)
+    assert client.get(url(built, cast.commune_a)).status_code == 404
+    assert client.get(url(built)).status_code == 200
+    client.force_login(cast.province)
+    page = client.get(url(built)).content.decode()
+    assert cast.commune_a.name in page and cast.commune_b.name in page
+    client.force_login(cast.citizen_a)
+    assert client.get(url(built)).status_code == 403
+    client.logout()
+    assert client.get(url(built)).status_code == 302
+
+
+def test_the_page_shows_the_figures_and_the_export_has_the_same(
+    built: World,
+    client: Client,
+    settings,  # noqa: ANN001
+) -> None:
+    cast = built.cast
+    client.force_login(cast.province)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    commune = RecognitionFigure.objects.get(
+        campaign=cast.campaign, unit=cast.commune_a, dimension=Dimension.ALL
+    )
+    page = client.get(url(built, cast.commune_a)).content.decode()
+    assert f'id="area-recognised">{commune.recognised}<' in page
+    assert f'id="area-registered">{commune.registered}<' in page
+    assert "120" in page  # the population figure
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get(url(built, cast.commune_a, format="csv")).content.decode("utf-8-sig"))
+        )
+    )
+    assert rows[0][:3] == ["Unit", "Code", "Registered"]
+    area = rows[1]
+    assert (area[0], int(area[2]), int(area[6])) == (
+        cast.commune_a.name,
+        commune.registered,
+        commune.recognised,
+    )
+    assert float(area[7]) == round(100 * commune.recognised / commune.registered, 1)
+    assert float(area[9]) == round(100 * commune.recognised / 120, 1)
+    hamlet = RecognitionFigure.objects.get(
+        campaign=cast.campaign, unit=cast.hamlet_a, dimension=Dimension.ALL
+    )
+    by_name = {row[0]: row for row in rows[2:]}
+    assert int(by_name[cast.hamlet_a.name][6]) == hamlet.recognised
+    response = client.get(url(built, cast.commune_a, format="xlsx"))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    assert [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2, max_row=2)][0][:7] == [
+        cast.commune_a.name,
+        cast.commune_a.code,
+        commune.registered,
+        commune.assessed,
+        commune.submitted,
+        commune.approved,
+        commune.recognised,
+    ]
+
+
+def test_the_page_costs_the_same_queries_however_many_records(
+    built: World,
+    client: Client,
+    django_assert_num_queries,  # noqa: ANN001
+) -> None:
+    cast = built.cast
+    client.force_login(cast.province)
+    with django_assert_num_queries(PINNED) as first:
+        client.get(url(built, cast.son_la))
+    # Ten times the records: the same queries (the page reads the aggregate rows only).
+    from learningcity.recognition.models import Assessment, Status, SubjectKind
+
+    from .conftest import person
+
+    for index in range(100):
+        subject = person(cast.hamlet_b, f"Thêm {index}", "F", 1990, "Thái")
+        Assessment.objects.create(
+            campaign=cast.campaign,
+            framework_version=cast.framework,
+            subject_kind=SubjectKind.PERSON,
+            person=subject,
+            unit=cast.hamlet_b,
+            status=Status.RECOGNISED,
+        )
+    figures_rebuild(cast.campaign)
+    with django_assert_num_queries(len(first.captured_queries)):
+        client.get(url(built, cast.son_la))
+
+
+PINNED = 13
+
+
+def test_public_figures_withhold_small_counts(built: World, client: Client, settings) -> None:  # noqa: ANN001
+    cast = built.cast
+    city = LearningCity.objects.get(slug="son-la")
+    cast.campaign.review_deadline = timezone.localdate() - dt.timedelta(days=1)
+    cast.campaign.save(update_fields=["review_deadline"])
+    page = client.get(f"/figures/city/{city.slug}/").content.decode()
+    assert "Withheld: too few to publish." in page  # 7 recognised in the city: under 10
+    settings.PUBLIC_MIN_COUNT = 1
+    page = client.get(f"/figures/city/{city.slug}/").content.decode()
+    figure = RecognitionFigure.objects.get(campaign=cast.campaign, city=city, dimension=Dimension.ALL)
+    assert f"<strong>{figure.recognised}</strong>" in page
+    unit_page = client.get(f"/figures/unit/{cast.commune_a.pk}/").content.decode()
+    assert cast.hamlet_a.name in unit_page
+    # No personal data on public pages.
+    assert "Người 0" not in page + unit_page
+
+
+def test_a_campaign_still_in_review_is_not_public(built: World, client: Client, settings) -> None:  # noqa: ANN001
+    settings.PUBLIC_MIN_COUNT = 1
+    page = client.get("/figures/city/son-la/").content.decode()
+    assert "No published figures yet." in page
+
+
+def test_decisions_queue_a_rebuild_that_runs_once(
+    world: World,
+    django_capture_on_commit_callbacks,  # noqa: ANN001
+) -> None:
+    campaign = world.cast.campaign
+    assert not RecognitionFigure.objects.filter(campaign=campaign).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        events.records_changed(campaign.pk)
+    assert RecognitionFigure.objects.filter(campaign=campaign).exists()
+    # A request older than the last rebuild has nothing left to do.
+    earlier = (timezone.now() - dt.timedelta(minutes=1)).isoformat()
+    assert figures_rebuild_campaign.call(campaign.pk, earlier) == 0
+    later = (timezone.now() + dt.timedelta(seconds=1)).isoformat()
+    assert figures_rebuild_campaign.call(campaign.pk, later) > 0
