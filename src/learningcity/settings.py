@@ -180,6 +180,8 @@ MEDIA_URL = "/_no-public-media/"
 # Uploaded evidence: at most this many bytes per file, of these types (checked by content, not name).
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))
 # The web upload limit of an import file (the command line has none).
+# Public figures withhold any count under this, so that nobody can be singled out.
+PUBLIC_MIN_COUNT = envint("PUBLIC_MIN_COUNT", "10")
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", str(100 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", str(5 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -75,7 +75,7 @@ def test_the_page_shows_the_figures_and_the_export_has_the_same(
             io.StringIO(client.get(url(built, cast.commune_a, format="csv")).content.decode("utf-8-sig"))
         )
     )
-    assert rows[0][:3] == ["Unit", "Code", "Registered"]
+    assert rows[0][:3] == ["Unit", "Code", "Registered"] and rows[0][7] == "Rate of registered (%)"
     area = rows[1]
     assert (area[0], int(area[2]), int(area[6])) == (
         cast.commune_a.name,
@@ -136,6 +136,7 @@ PINNED = 13
 
 def test_public_figures_withhold_small_counts(built: World, client: Client, settings) -> None:  # noqa: ANN001
     cast = built.cast
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     city = LearningCity.objects.get(slug="son-la")
     cast.campaign.review_deadline = timezone.localdate() - dt.timedelta(days=1)
     cast.campaign.save(update_fields=["review_deadline"])
@@ -153,6 +154,7 @@ def test_public_figures_withhold_small_counts(built: World, client: Client, sett
 
 def test_a_campaign_still_in_review_is_not_public(built: World, client: Client, settings) -> None:  # noqa: ANN001
     settings.PUBLIC_MIN_COUNT = 1
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get("/figures/city/son-la/").content.decode()
     assert "No published figures yet." in page
 
@@ -171,3 +173,16 @@ def test_decisions_queue_a_rebuild_that_runs_once(
     assert figures_rebuild_campaign.call(campaign.pk, earlier) == 0
     later = (timezone.now() + dt.timedelta(seconds=1)).isoformat()
     assert figures_rebuild_campaign.call(campaign.pk, later) > 0
+
+
+def test_many_changes_in_one_transaction_queue_one_rebuild(
+    world: World,
+    django_capture_on_commit_callbacks,
+    monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+) -> None:
+    heard: list[int] = []
+    monkeypatch.setattr(events, "_listeners", [heard.append])
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(50):
+            events.records_changed(world.cast.campaign.pk)
+    assert heard == [world.cast.campaign.pk]

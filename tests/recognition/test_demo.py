@@ -141,3 +141,38 @@ def test_the_demo_city_holds_every_workflow_state_and_loads_only_once(db) -> Non
     again = demo_load()
     assert row_counts() == before
     assert [login.username for login in again.logins] == usernames
+
+    # The dashboards: figures for both years, rates over the (demo-scale) population, a public city page.
+    from django.test import Client
+
+    from learningcity.analytics.models import Dimension, RecognitionFigure
+    from learningcity.analytics.services import figures_rebuild_all
+    from learningcity.territory.models import PopulationFigure
+
+    assert PopulationFigure.objects.filter(unit__code="3646", year=campaign.year).exists()
+    figures_rebuild_all()
+    province = Unit.objects.get(level=Level.PROVINCE, code="14", era="2025")
+    citizen_rows = RecognitionFigure.objects.filter(
+        unit=province, dimension=Dimension.ALL, framework_version__code="vn.learning-citizen"
+    )
+    assert sorted(citizen_rows.values_list("campaign__year", flat=True)) == [campaign.year - 1, campaign.year]
+    finished = citizen_rows.get(campaign__year=campaign.year - 1)
+    assert 0 < finished.recognised < finished.registered
+    assert finished.population is None  # only the four demo wards have (demo-scale) figures
+    ward = RecognitionFigure.objects.get(
+        unit__code="3646",
+        unit__era="2025",
+        campaign__year=campaign.year - 1,
+        dimension=Dimension.ALL,
+        framework_version__code="vn.learning-citizen",
+    )
+    assert ward.population and 0.3 < ward.recognised / ward.population < 1
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").get("/figures/city/son-la/").content.decode()
+    assert "demo data" in page
+    city_row = RecognitionFigure.objects.get(
+        city__slug="son-la",
+        campaign__year=campaign.year - 1,
+        dimension=Dimension.ALL,
+        framework_version__code="vn.learning-citizen",
+    )
+    assert f"<strong>{city_row.recognised}</strong>" in page

@@ -198,7 +198,7 @@ def dashboard(campaign: Campaign, version: FrameworkVersion, unit: Unit) -> Dash
 
 def public_min_count() -> int:
     """Counts below this are not shown on public pages, so that nobody can be singled out."""
-    return int(getattr(settings, "PUBLIC_MIN_COUNT", 10))
+    return int(settings.PUBLIC_MIN_COUNT)
 
 
 def campaigns_published() -> QuerySet[Campaign]:

@@ -43,9 +43,9 @@ def _table(board: selectors.Dashboard) -> tuple[list[str], list[list[Any]]]:
         _("Sent for review"),
         _("Approved"),
         _("Recognised"),
-        _("Rate (% of registered)"),
+        _("Rate of registered (%)"),
         _("Population figure"),
-        _("Rate (% of population)"),
+        _("Rate of population (%)"),
         _("Target (%)"),
     ]
     rows = [

@@ -20,18 +20,20 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from learningcity.accounts.models import Role, RoleAssignment, User
 from learningcity.frameworks.models import FrameworkVersion
 from learningcity.frameworks.services import frameworks_seed
-from learningcity.territory.models import Era, LearningCity, LearningCityUnit, Level, Unit
+from learningcity.territory.models import Era, LearningCity, LearningCityUnit, Level, PopulationFigure, Unit
 from learningcity.territory.officer_services import hamlet_create_by_officer
+from learningcity.territory.population import population_set
 from learningcity.territory.services import learning_cities_seed, territory_load_official
 from learningcity.text import fold
 
 from . import demo_last_year, services
-from .models import Assessment, Campaign, Person, Sex
+from .models import Assessment, Campaign, Clan, Household, Organisation, Person, Sex
 
 Progress = Callable[[str], None]
 
@@ -200,6 +202,8 @@ def demo_load(*, progress: Progress | None = None) -> DemoLogins:
             versions=shipped,
             say=say,
         )
+        say("population figures (demo scale)")
+        _population(staff["admin"], ward_units, [campaign.year - 1, campaign.year] if campaign else [])
     city = LearningCity.objects.get(slug=CITY_SLUG)
     finished = (
         Campaign.objects.filter(is_demo=True, territory=province, year__lt=campaign.year)
@@ -236,6 +240,40 @@ def demo_load(*, progress: Progress | None = None) -> DemoLogins:
         statuses=dict(statuses),
         finished=demo_last_year.last_year_summary(finished) if finished else "",
     )
+
+
+DEMO_POPULATION_SOURCE = "Số liệu demo theo quy mô dữ liệu demo, không phải số liệu thống kê"
+
+
+def _population(admin: User, wards: list[Unit], years: list[int]) -> None:
+    """Population figures for the demo wards and hamlets, scaled to the demo data (a real ward has thousands
+    of adults; the demo has dozens), so that rates over the population read as believable."""
+    for unit in Unit.objects.filter(Q(pk__in=[w.pk for w in wards]) | Q(parent__in=wards)):
+        within = {"unit__path__startswith": unit.path}
+        counts = {
+            "people": Person.objects.filter(**within).count(),
+            "households": Household.objects.filter(**within).count(),
+            "clans": Clan.objects.filter(**within).count(),
+            "organisations": Organisation.objects.filter(**within).count(),
+        }
+        hamlets = (
+            Unit.objects.filter(parent=unit, level=Level.HAMLET).count() if unit.level != Level.HAMLET else 1
+        )
+        for year in years:
+            if PopulationFigure.objects.filter(unit=unit, year=year).exists():
+                continue  # a second run creates nothing
+            population_set(
+                actor=admin,
+                unit=unit,
+                year=year,
+                source=DEMO_POPULATION_SOURCE,
+                people=round(counts["people"] * 1.35),
+                adults=round(counts["people"] * 1.12),
+                households=round(counts["households"] * 1.1),
+                clans=counts["clans"] + 1,
+                hamlets=hamlets,
+                organisations=counts["organisations"] + 2,
+            )
 
 
 def _workflow_order(key: str) -> int:

@@ -22,6 +22,15 @@ def on_records_changed(listener: Listener) -> None:
 
 
 def records_changed(campaign_id: int) -> None:
-    """The campaign's assessments changed: tell every listener once the transaction commits."""
-    for listener in _listeners:
-        transaction.on_commit(lambda listener=listener: listener(campaign_id))  # type: ignore[misc]
+    """The campaign's assessments changed: tell every listener once the transaction commits — once per
+    campaign and transaction, however many records a bulk decision or an import changed."""
+    waiting = transaction.get_connection().run_on_commit
+    if any(getattr(callback, "campaign_id", None) == campaign_id for _sids, callback, _robust in waiting):
+        return
+
+    def tell() -> None:
+        for listener in _listeners:
+            listener(campaign_id)
+
+    tell.campaign_id = campaign_id  # type: ignore[attr-defined]  # read back just above
+    transaction.on_commit(tell)

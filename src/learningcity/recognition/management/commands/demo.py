@@ -26,6 +26,8 @@ class Command(BaseCommand):
         self.stdout.write("Building the database…")
         call_command("migrate", interactive=False, verbosity=0)
         result = demo_load(progress=None if quiet else lambda message: self.stdout.write(f"  · {message}"))
+        self.stdout.write("  · recognition figures for the dashboards")
+        call_command("rebuild_analytics", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         self._report(result, time.monotonic() - started)
 
