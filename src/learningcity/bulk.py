@@ -21,6 +21,7 @@ import json
 from typing import Any
 
 import polars as pl
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 
 COPY_ROWS = 50_000  # rows written to COPY (or executemany) at a time
@@ -32,7 +33,10 @@ def read_frame(queryset: models.QuerySet[Any], schema: dict[str, Any]) -> pl.Dat
     PostgreSQL formats the rows itself (COPY … TO STDOUT as CSV, parsed by Polars); SQLite hands them over a
     chunk at a time, each chunk made a frame at once.
     """
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a filter such as `pk__in=[]`: nothing to read
+        return pl.DataFrame(schema=schema)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             buffer = io.BytesIO()

@@ -109,3 +109,10 @@ def test_a_rebuild_replaces_the_campaigns_rows(world: World) -> None:
     assert figures_rebuild(world.cast.campaign) == first
     assert RecognitionFigure.objects.filter(campaign=world.cast.campaign).count() == first
     assert figure(world, world.cast.hamlet_a).recognised == 4
+
+
+def test_a_campaign_without_records_rebuilds_to_registered_counts_only(cast) -> None:  # noqa: ANN001
+    rows = figures_rebuild(cast.campaign)
+    figures = RecognitionFigure.objects.filter(campaign=cast.campaign, dimension=Dimension.ALL)
+    assert rows > 0 and not figures.exclude(assessed=0).exists()
+    assert figures.get(unit=cast.hamlet_a).registered == 1  # the cast's citizen of Tổ 1

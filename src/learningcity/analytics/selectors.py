@@ -138,6 +138,34 @@ def dashboard_home(user: User, campaign: Campaign) -> Unit | None:
     return Unit.objects.filter(path=min(inside, key=len)).first()
 
 
+class NotReadable(LookupError):
+    """No such campaign, framework or unit, or not one the user may read."""
+
+
+def dashboard_for(
+    user: User, *, campaign_id: int | None = None, version_id: int | None = None, unit_id: int | None = None
+) -> Dashboard:
+    """The dashboard the page and the API show: the named (or latest) campaign the user can see, the named (or
+    first) of its frameworks, the named unit (or the user's home unit in it). Raises NotReadable."""
+    campaigns = dashboard_campaigns(user)
+    campaign = campaigns.filter(pk=campaign_id).first() if campaign_id is not None else campaigns.first()
+    if campaign is None:
+        raise NotReadable
+    versions = sorted(campaign.frameworks.all(), key=lambda v: v.code)
+    version = next((v for v in versions if version_id is None or v.pk == version_id), None)
+    if version is None:
+        raise NotReadable
+    if unit_id is None:
+        unit = dashboard_home(user, campaign)
+    else:
+        unit = Unit.objects.filter(pk=unit_id, path__startswith=campaign.territory.path).first()
+        if unit is not None and not dashboard_can_read(user, unit):
+            unit = None
+    if unit is None:
+        raise NotReadable
+    return dashboard(campaign, version, unit)
+
+
 def _target(campaign: Campaign, version: FrameworkVersion) -> tuple[float | None, str]:
     link = CampaignFramework.objects.filter(campaign=campaign, framework_version=version).first()
     if link is None or link.target_rate is None:

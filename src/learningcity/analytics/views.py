@@ -22,17 +22,6 @@ from . import selectors
 from .models import Dimension
 
 
-def _pick(request: HttpRequest, name: str, choices: list[Any]) -> Any:
-    """The choice whose primary key the query string names (404 for one not offered), else the first."""
-    wanted = request.GET.get(name)
-    if not wanted:
-        return choices[0] if choices else None
-    found = next((choice for choice in choices if str(choice.pk) == wanted), None)
-    if found is None:
-        raise Http404
-    return found
-
-
 def _table(board: selectors.Dashboard) -> tuple[list[str], list[list[Any]]]:
     """The dashboard's table as an export has it: the area, then each child unit."""
     headers = [
@@ -78,27 +67,32 @@ def _export(board: selectors.Dashboard, fmt: str) -> HttpResponse:
     return response
 
 
+def _id(request: HttpRequest, name: str) -> int | None:
+    """A primary key from the query string; 404 for anything that is not one."""
+    value = request.GET.get(name)
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 18:
+        raise Http404
+    return int(value)
+
+
 @officer_page(selectors.DASHBOARD_ROLES, methods=("GET",))
 def dashboard(request: HttpRequest, officer: Officer) -> HttpResponse:
     campaigns = list(selectors.dashboard_campaigns(officer.user))
-    campaign = _pick(request, "campaign", campaigns)
-    if campaign is None:
+    if not campaigns:
         return _render(request, officer, "analytics/dashboard.html", {"campaigns": []})
+    try:
+        board = selectors.dashboard_for(
+            officer.user,
+            campaign_id=_id(request, "campaign"),
+            version_id=_id(request, "framework"),
+            unit_id=_id(request, "unit"),
+        )
+    except selectors.NotReadable:
+        raise Http404 from None
+    campaign, version = board.campaign, board.version
     versions = sorted(campaign.frameworks.all(), key=lambda v: v.code)
-    version = _pick(request, "framework", versions)
-    unit: Unit | None
-    if request.GET.get("unit"):
-        if not request.GET["unit"].isdigit():
-            raise Http404
-        unit = get_object_or_404(Unit, pk=request.GET["unit"])
-        inside = unit.path.startswith(campaign.territory.path)
-        if not inside or not selectors.dashboard_can_read(officer.user, unit):
-            raise Http404
-    else:
-        unit = selectors.dashboard_home(officer.user, campaign)
-        if unit is None:
-            raise Http404
-    board = selectors.dashboard(campaign, version, unit)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         return _export(board, fmt)
@@ -126,7 +120,6 @@ def dashboard(request: HttpRequest, officer: Officer) -> HttpResponse:
             "board": board,
             "crumbs": crumbs,
             "breakdowns": [(labels[d], figures) for d, figures in board.breakdowns.items()],
-            "max_trend": max((f.bar for _y, f in board.trend), default=0),
         },
     )
 

@@ -7,7 +7,18 @@ docs/openapi.json (regenerate with `python -m learningcity.api.openapi`); docs a
 
 from __future__ import annotations
 
-from . import assessments, campaigns, certificates, errors, frameworks, people, reviews, subjects, units
+from . import (
+    assessments,
+    campaigns,
+    certificates,
+    errors,
+    figures,
+    frameworks,
+    people,
+    reviews,
+    subjects,
+    units,
+)
 from .auth import AUTH
 from .core import LearningCityAPI
 
@@ -15,7 +26,8 @@ api = LearningCityAPI(
     title="Learning City Platform API",
     version="1",
     description=(
-        "Units, campaigns, people, households, clans, organisations, assessments and reviews of the "
+        "Units, campaigns, people, households, clans, organisations, assessments, reviews and recognition "
+        "figures of the "
         "Learning City Platform. "
         "Authenticate with `Authorization: Bearer lc_…` (see docs/api.md) or a browser session; "
         "every 4xx answer is `application/problem+json` (RFC 9457)."
@@ -36,5 +48,6 @@ for router in (
     assessments.router,
     reviews.router,
     certificates.router,
+    figures.router,
 ):
     api.add_router("", router)
