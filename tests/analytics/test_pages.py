@@ -131,7 +131,7 @@ def test_the_page_costs_the_same_queries_however_many_records(
         client.get(url(built, cast.son_la))
 
 
-PINNED = 16
+PINNED = 18
 
 
 def test_public_figures_withhold_small_counts(built: World, client: Client, settings) -> None:  # noqa: ANN001
@@ -186,3 +186,56 @@ def test_many_changes_in_one_transaction_queue_one_rebuild(
         for _ in range(50):
             events.records_changed(world.cast.campaign.pk)
     assert heard == [world.cast.campaign.pk]
+
+
+def test_the_map_colours_the_units_below_when_their_boundaries_are_loaded(
+    built: World, client: Client
+) -> None:
+    from learningcity.territory.models import UnitBoundary
+
+    cast = built.cast
+    client.force_login(cast.province)
+    assert 'id="map-note"' in client.get(url(built, cast.son_la)).content.decode()
+
+    def square(unit: object, west: float, south: float) -> None:
+        ring = [
+            [west, south],
+            [west + 0.1, south],
+            [west + 0.1, south + 0.1],
+            [west, south + 0.1],
+            [west, south],
+        ]
+        UnitBoundary.objects.create(
+            unit=unit,
+            geometry={"type": "Polygon", "coordinates": [ring]},
+            min_lon=west,
+            min_lat=south,
+            max_lon=west + 0.1,
+            max_lat=south + 0.1,
+            source="Test outlines",
+            licence="CC BY 4.0",
+        )
+
+    square(cast.commune_a, 103.9, 21.3)
+    square(cast.commune_b, 104.0, 21.3)
+    page = client.get(url(built, cast.son_la)).content.decode()
+    assert 'id="map"' in page and "Test outlines (CC BY 4.0)" in page
+    a = RecognitionFigure.objects.get(campaign=cast.campaign, unit=cast.commune_a, dimension=Dimension.ALL)
+    b = RecognitionFigure.objects.get(campaign=cast.campaign, unit=cast.commune_b, dimension=Dimension.ALL)
+    # Tô Hiệu over its population figure (5 of 120: under 20%), Chiềng Cơi over its registered people.
+    assert a.recognised / 120 < 0.2
+    band_b = sum(b.recognised / b.registered >= edge for edge in (0.2, 0.4, 0.6, 0.8))
+    assert f'class="rate-0" data-unit="{cast.commune_a.pk}"' in page
+    assert f'class="rate-{band_b}" data-unit="{cast.commune_b.pk}"' in page
+    # Side by side, the western square starts at the map's left edge.
+    assert 'd="M0,' in page
+
+
+def test_a_province_reads_the_learning_cities_within_it(built: World, client: Client) -> None:
+    cast = built.cast
+    client.force_login(cast.province)
+    page = client.get(url(built, cast.son_la)).content.decode()
+    city = RecognitionFigure.objects.get(campaign=cast.campaign, city__slug="son-la", dimension=Dimension.ALL)
+    assert 'id="cities"' in page and city.city.name in page
+    client.force_login(cast.officer_b)  # Chiềng Cơi is one of the city's wards, not the whole city
+    assert 'id="cities"' not in client.get(url(built)).content.decode()

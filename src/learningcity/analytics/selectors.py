@@ -7,12 +7,14 @@ page costs the same few queries for a hamlet as for the country.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from learningcity.accounts import policy
@@ -20,7 +22,7 @@ from learningcity.accounts.models import User
 from learningcity.frameworks.models import FrameworkVersion
 from learningcity.recognition.models import Campaign, CampaignFramework
 from learningcity.recognition.selectors import READER_ROLES, campaigns_visible
-from learningcity.territory.models import Era, LearningCity, Unit
+from learningcity.territory.models import Era, LearningCity, LearningCityUnit, Unit, UnitBoundary
 
 from .models import Dimension, RecognitionFigure
 
@@ -91,6 +93,7 @@ class Dashboard:
     breakdowns: dict[str, list[Figure]]
     trend: list[tuple[int, Figure]]
     ancestors: list[Unit] = field(default_factory=list)
+    cities: list[Figure] = field(default_factory=list)  # learning cities lying within the unit
     target: float | None = None
     target_source: str = ""
     built_at: dt.datetime | None = None
@@ -205,10 +208,31 @@ def dashboard(campaign: Campaign, version: FrameworkVersion, unit: Unit) -> Dash
         .select_related("campaign")
         .order_by("campaign__year", "campaign_id")
     ]
+    # Cities whose units of today all lie within this unit.
+    outside = LearningCityUnit.objects.filter(city=OuterRef("pk"), unit__era=Era.CURRENT).exclude(
+        unit__path__startswith=unit.path
+    )
+    within = (
+        LearningCity.objects.filter(
+            memberships__unit__era=Era.CURRENT, memberships__unit__path__startswith=unit.path
+        )
+        .exclude(Exists(outside))
+        .values("pk")
+    )
+    cities = [
+        _figure(row, row.city.name, None, target)
+        for row in RecognitionFigure.objects.filter(
+            campaign=campaign, framework_version=version, dimension=Dimension.ALL, city__in=within
+        )
+        .select_related("city")
+        .order_by("city__name")
+        if row.city is not None
+    ]
     return Dashboard(
         campaign=campaign,
         version=version,
         unit=unit,
+        cities=cities,
         area=_figure(own.get((Dimension.ALL, "")), unit.name, unit, target),
         children=children,
         breakdowns=breakdowns,
@@ -217,6 +241,80 @@ def dashboard(campaign: Campaign, version: FrameworkVersion, unit: Unit) -> Dash
         target=target,
         target_source=source,
         built_at=built_at,
+    )
+
+
+# --------------------------------------------------------------------------------------------------------
+# The map
+
+MAP_WIDTH = 1000
+RATE_BANDS = (0.2, 0.4, 0.6, 0.8)  # rate-0 below 20%, … rate-4 from 80%
+
+
+@dataclass
+class Shape:
+    figure: Figure
+    path: str  # SVG path data in the map's coordinates
+    band: str  # CSS class: rate-0 … rate-4, or rate-none
+
+
+@dataclass
+class MapView:
+    width: int
+    height: int
+    shapes: list[Shape]
+    sources: list[tuple[str, str]]  # (source, licence) of the boundaries drawn
+    missing: list[str]  # units below without a boundary
+
+
+def _band(figure: Figure) -> str:
+    rate = figure.population_rate if figure.population_rate is not None else figure.rate
+    if rate is None:
+        return "rate-none"
+    return f"rate-{sum(rate >= edge for edge in RATE_BANDS)}"
+
+
+def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    return [ring for polygon in polygons for ring in polygon]
+
+
+def dashboard_map(children: list[Figure]) -> MapView | None:
+    """The units below as an SVG map coloured by rate, when their boundaries are loaded (None otherwise).
+
+    An equirectangular projection scaled by the cosine of the middle latitude: true enough in shape at a
+    province's size, and it needs no map library. Points closer than a map unit to the last one are dropped,
+    so a detailed outline stays a light page.
+    """
+    by_unit = {figure.unit.pk: figure for figure in children if figure.unit is not None}
+    boundaries = list(UnitBoundary.objects.filter(unit_id__in=by_unit))
+    if not boundaries:
+        return None
+    west, east = min(b.min_lon for b in boundaries), max(b.max_lon for b in boundaries)
+    south, north = min(b.min_lat for b in boundaries), max(b.max_lat for b in boundaries)
+    squeeze = math.cos(math.radians((south + north) / 2))
+    scale = MAP_WIDTH / max((east - west) * squeeze, 1e-9)
+    height = max(1, round((north - south) * scale))
+    shapes = []
+    for boundary in sorted(boundaries, key=lambda b: by_unit[b.unit_id].name):
+        parts = []
+        for ring in _rings(boundary.geometry):
+            points: list[tuple[float, float]] = []
+            for lon, lat, *_rest in ring:
+                point = (round((lon - west) * squeeze * scale, 1), round((north - lat) * scale, 1))
+                if not points or abs(point[0] - points[-1][0]) + abs(point[1] - points[-1][1]) >= 1:
+                    points.append(point)
+            if len(points) >= 3:
+                parts.append("M" + " L".join(f"{x:g},{y:g}" for x, y in points) + " Z")
+        figure = by_unit[boundary.unit_id]
+        shapes.append(Shape(figure=figure, path=" ".join(parts), band=_band(figure)))
+    drawn = {b.unit_id for b in boundaries}
+    return MapView(
+        width=MAP_WIDTH,
+        height=height,
+        shapes=shapes,
+        sources=sorted({(b.source, b.licence) for b in boundaries}),
+        missing=[figure.name for pk, figure in by_unit.items() if pk not in drawn],
     )
 
 

@@ -120,6 +120,7 @@ def dashboard(request: HttpRequest, officer: Officer) -> HttpResponse:
             "board": board,
             "crumbs": crumbs,
             "breakdowns": [(labels[d], figures) for d, figures in board.breakdowns.items()],
+            "map": selectors.dashboard_map(board.children),
         },
     )
 

@@ -144,3 +144,25 @@ class PopulationFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.year}"
+
+
+class UnitBoundary(models.Model):
+    """A unit's outline, uploaded by an administrator from a GeoJSON file with its source and licence: what the
+    dashboards' maps draw. WGS 84 longitude/latitude, as GeoJSON has them."""
+
+    unit = models.OneToOneField(Unit, on_delete=models.CASCADE, related_name="boundary")
+    geometry = models.JSONField()  # a GeoJSON geometry: {"type": "Polygon" | "MultiPolygon", "coordinates": …}
+    # The bounding box, so that a map of many units is fitted without reading every coordinate twice.
+    min_lon = models.FloatField()
+    min_lat = models.FloatField()
+    max_lon = models.FloatField()
+    max_lat = models.FloatField()
+    source = models.CharField(max_length=300)
+    licence = models.CharField(max_length=120)
+    uploaded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.unit} ({self.source})"
