@@ -32,7 +32,7 @@ from learningcity.recognition.models import (
     Status,
     SubjectKind,
 )
-from learningcity.territory.models import Era, LearningCityUnit, PopulationFigure, Unit, UnitConversion
+from learningcity.territory.models import Era, LearningCityUnit, Level, PopulationFigure, Unit, UnitConversion
 
 from .models import Dimension, RecognitionFigure
 
@@ -57,7 +57,7 @@ Progress = Callable[[str], None]
 
 
 def _age_band(birth_year: pl.Expr, year: int) -> pl.Expr:
-    """ "15-24" … "60+" from the birth year and the campaign's year; "" when unknown or under 15."""
+    """The age band ("15-24" … "60+") in the campaign's year; "" when unknown or under 15."""
     age = pl.lit(year) - birth_year
     band = pl.lit("")
     for start, label in AGE_BANDS:
@@ -182,8 +182,14 @@ def _registered(campaign: Campaign, version: FrameworkVersion, levels: list[str]
     return _restated(bulk.read_frame(rows, schema))
 
 
-def _population(campaign: Campaign, version: FrameworkVersion, unit_ids: list[int]) -> pl.DataFrame:
+def _population(
+    campaign: Campaign, version: FrameworkVersion, unit_ids: list[int], levels: list[str]
+) -> pl.DataFrame:
+    """The population figure the framework's subjects are a share of, per unit (none for communes as
+    communities: the figures count hamlets, not communes)."""
     field = POPULATION_FIELD[version.subject]
+    if version.subject == SubjectKind.COMMUNITY and Level.HAMLET not in levels:
+        return pl.DataFrame(schema={"unit_id": pl.Int64, "population": pl.Int64})
     rows = PopulationFigure.objects.filter(year=campaign.year, unit_id__in=unit_ids).values_list(
         "unit_id", field
     )
@@ -265,7 +271,7 @@ def _version_figures(campaign: Campaign, version: FrameworkVersion) -> tuple[pl.
         {"unit_id": pl.Int64},
     )
     figures = figures.join(inside, on="unit_id", how="semi")
-    population = _population(campaign, version, figures.get_column("unit_id").unique().to_list())
+    population = _population(campaign, version, figures.get_column("unit_id").unique().to_list(), levels)
     figures = figures.join(
         population.with_columns(pl.lit(Dimension.ALL.value).alias("dimension")),
         on=["unit_id", "dimension"],

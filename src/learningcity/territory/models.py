@@ -147,11 +147,13 @@ class PopulationFigure(models.Model):
 
 
 class UnitBoundary(models.Model):
-    """A unit's outline, uploaded by an administrator from a GeoJSON file with its source and licence: what the
-    dashboards' maps draw. WGS 84 longitude/latitude, as GeoJSON has them."""
+    """A unit's outline, uploaded by an administrator from a GeoJSON file with its source and licence: what
+    the dashboards' maps draw. WGS 84 longitude/latitude, as GeoJSON has them."""
 
     unit = models.OneToOneField(Unit, on_delete=models.CASCADE, related_name="boundary")
-    geometry = models.JSONField()  # a GeoJSON geometry: {"type": "Polygon" | "MultiPolygon", "coordinates": …}
+    geometry = (
+        models.JSONField()
+    )  # a GeoJSON geometry: {"type": "Polygon" | "MultiPolygon", "coordinates": …}
     # The bounding box, so that a map of many units is fitted without reading every coordinate twice.
     min_lon = models.FloatField()
     min_lat = models.FloatField()
