@@ -116,3 +116,21 @@ def test_a_campaign_without_records_rebuilds_to_registered_counts_only(cast) -> 
     figures = RecognitionFigure.objects.filter(campaign=cast.campaign, dimension=Dimension.ALL)
     assert rows > 0 and not figures.exclude(assessed=0).exists()
     assert figures.get(unit=cast.hamlet_a).registered == 1  # the cast's citizen of Tổ 1
+
+
+def test_the_command_rebuilds_every_campaign_or_one(world: World) -> None:
+    import io
+
+    import pytest
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("rebuild_analytics", stdout=out, verbosity=0)
+    rows = RecognitionFigure.objects.filter(campaign=world.cast.campaign).count()
+    assert rows > 0 and f"Rebuilt 1 campaigns: {rows} rows" in out.getvalue()
+    call_command(
+        "rebuild_analytics", f"--campaign={world.cast.campaign.pk}", stdout=io.StringIO(), verbosity=0
+    )
+    assert RecognitionFigure.objects.filter(campaign=world.cast.campaign).count() == rows
+    with pytest.raises(CommandError, match="No campaign"):
+        call_command("rebuild_analytics", "--campaign=999999", stdout=io.StringIO())
