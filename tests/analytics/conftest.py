@@ -62,6 +62,9 @@ def world(cast: Cast) -> World:
                 unit=unit,
                 group=group,
                 status=status,
+                level="recognised"
+                if status in (Status.APPROVED, Status.RECOGNISED, Status.REVOKED)
+                else "not_yet",
             )
         )
     person(cast.hamlet_a, "Chưa đánh giá", "M", 1991, "Thái")  # registered, not assessed

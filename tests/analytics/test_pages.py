@@ -239,3 +239,11 @@ def test_a_province_reads_the_learning_cities_within_it(built: World, client: Cl
     assert 'id="cities"' in page and city.city.name in page
     client.force_login(cast.officer_b)  # Chiềng Cơi is one of the city's wards, not the whole city
     assert 'id="cities"' not in client.get(url(built)).content.decode()
+
+
+def test_breakdowns_are_shown_in_words(built: World, client: Client) -> None:
+    client.force_login(built.cast.officer_a)
+    page = client.get(url(built, built.cast.commune_a)).content.decode()
+    breakdowns = page[page.index('id="breakdowns"') :]
+    for words in ("Đạt Công dân học tập", "Nông dân và lao động nông thôn", "Nữ", "Thái", "25-34"):
+        assert words in breakdowns

@@ -84,6 +84,9 @@ def test_breakdowns_by_sex_age_group_and_ethnicity(world: World) -> None:
     ) == (3, 2)
     assert figure(world, commune, Dimension.GROUP, "g2").assessed == 2
     assert figure(world, commune, Dimension.ETHNICITY, "Thái").recognised == 3
+    # The level reached, among those sent for review (the draft is not counted).
+    assert figure(world, commune, Dimension.LEVEL, "recognised").assessed == 6
+    assert figure(world, commune, Dimension.LEVEL, "not_yet").assessed == 1
     year = world.cast.campaign.year
     band = "60+" if year - 1960 >= 60 else "45-59"
     assert figure(world, commune, Dimension.AGE, band).assessed == 1

@@ -16,6 +16,7 @@ from learningcity.territory.models import LearningCity, Unit
 
 class Dimension(models.TextChoices):
     ALL = "all", _("Everyone")
+    LEVEL = "level", _("Level reached")
     GROUP = "group", _("Citizen group")
     SEX = "sex", _("Sex")
     AGE = "age", _("Age band")

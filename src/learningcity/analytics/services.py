@@ -90,9 +90,17 @@ def _restated(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _breakdowns(frame: pl.DataFrame, year: int, with_group: bool) -> pl.DataFrame:
-    """One row per record and breakdown: (dimension, value) for everyone, and by group, sex, age, ethnicity
-    where the record has them."""
+    """One row per record and breakdown: (dimension, value) for everyone, and by the level its result
+    reached (among those sent for review), group, sex, age and ethnicity where the record has them."""
     parts = [frame.with_columns(pl.lit(Dimension.ALL.value).alias("dimension"), pl.lit("").alias("value"))]
+    if "result_level" in frame.columns:
+        parts.append(
+            frame.filter(
+                pl.col("status").is_in(SUBMITTED) & (pl.col("result_level").fill_null("") != "")
+            ).with_columns(
+                pl.lit(Dimension.LEVEL.value).alias("dimension"), pl.col("result_level").alias("value")
+            )
+        )
     if with_group and "group" in frame.columns:
         parts.append(
             frame.filter(pl.col("group") != "").with_columns(
@@ -133,6 +141,7 @@ def _assessments(campaign: Campaign, version: FrameworkVersion) -> pl.DataFrame:
         "unit__era",
         "unit__level",
         "status",
+        "level",
         "group",
         "person__sex",
         "person__birth_year",
@@ -142,8 +151,9 @@ def _assessments(campaign: Campaign, version: FrameworkVersion) -> pl.DataFrame:
         "unit_id": pl.Int64,
         "path": pl.String,
         "era": pl.String,
-        "level": pl.String,
+        "unit_level": pl.String,
         "status": pl.String,
+        "result_level": pl.String,
         "group": pl.String,
         "sex": pl.String,
         "birth_year": pl.Int64,
@@ -250,7 +260,7 @@ def _version_figures(campaign: Campaign, version: FrameworkVersion) -> tuple[pl.
             "recognised": (status == Status.RECOGNISED.value).sum(),
         },
     )
-    levels = assessed.get_column("level").unique().to_list()
+    levels = assessed.get_column("unit_level").unique().to_list()
     registered = _per_unit(
         _breakdowns(_registered(campaign, version, levels), year, False), {"registered": pl.len()}
     )

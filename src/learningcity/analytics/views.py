@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from learningcity.recognition.models import Sex
 from learningcity.recognition.officer_views import Officer, _render, officer_page
 from learningcity.spreadsheets import CSV_TYPE, XLSX_TYPE, csv_chunks, xlsx_bytes
 from learningcity.territory.models import LearningCity, Unit
@@ -119,10 +120,34 @@ def dashboard(request: HttpRequest, officer: Officer) -> HttpResponse:
             "version": version,
             "board": board,
             "crumbs": crumbs,
-            "breakdowns": [(labels[d], figures) for d, figures in board.breakdowns.items()],
+            "breakdowns": [
+                (labels[dimension], _named(dimension, figures, board, language))
+                for dimension, figures in board.breakdowns.items()
+            ],
             "map": selectors.dashboard_map(board.children),
         },
     )
+
+
+def _named(
+    dimension: str, figures: list[selectors.Figure], board: selectors.Dashboard, language: str
+) -> list[selectors.Figure]:
+    """A breakdown's values as people read them: a level's title, a sex in words; codes elsewhere."""
+    spec = board.version.spec
+    names: dict[str, str] = {}
+    if dimension == Dimension.LEVEL:
+        for level in [*spec.get("levels", []), spec.get("otherwise") or {}]:
+            title = level.get("title") or {}
+            names[level.get("code", "")] = title.get(language[:2]) or title.get("vi") or level.get("code", "")
+    elif dimension == Dimension.SEX:
+        names = {code: str(label) for code, label in Sex.choices}
+    elif dimension == Dimension.GROUP:
+        for group in spec.get("groups", []):
+            title = group.get("title") or {}
+            names[group["code"]] = title.get(language[:2]) or title.get("vi") or group["code"]
+    for figure in figures:
+        figure.name = names.get(figure.name, figure.name)
+    return figures
 
 
 def public_city(request: HttpRequest, slug: str) -> HttpResponse:
