@@ -11,7 +11,7 @@ export PORT
 export DEBUG ?= true
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test test-sqlite test-postgres lint check messages clean
+.PHONY: demo test test-sqlite test-postgres lint check messages bench bench-full clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -45,6 +45,12 @@ check: $(VENV)/.synced
 
 messages: $(VENV)/.synced
 	cd src/learningcity && ../../$(BIN)/django-admin makemessages -l vi --no-obsolete -i "static/vendor/*" && ../../$(BIN)/django-admin compilemessages
+
+bench: $(VENV)/.synced
+	$(BIN)/python bench/run.py --people 1000000
+
+bench-full: $(VENV)/.synced
+	$(BIN)/python bench/run.py --people 10000000
 
 clean:
 	rm -rf $(VENV) .tools var

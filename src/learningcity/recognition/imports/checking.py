@@ -503,10 +503,3 @@ def check_table(
         "updated_assessments": good.filter(pl.col("assessment_id").is_not_null()).height,
     }
     return Checked(version, columns, good, errors, frame.height, counts)
-
-
-def answers_frame(good: pl.DataFrame, columns: list[Column]) -> pl.DataFrame:
-    """The typed answers of the good rows, one column per input code (as the rule engine reads them)."""
-    return good.select(
-        [pl.col(f"v.{c.key}").alias(c.input_code) for c in columns if c.key.startswith("answer.")]
-    )

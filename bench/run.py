@@ -1,0 +1,325 @@
+"""The benchmark: a province's campaign at size, ours against the peer and the floor, in one run on one file.
+
+    make bench                                     # 1 million people, SQLite in a temporary folder
+    DATABASE_URL=postgres://… make bench           # the same on PostgreSQL (its own scratch databases)
+    .venv/bin/python bench/run.py --people 200000  # any size
+
+Each side runs in its own process on a fresh database, so that its peak memory is its own:
+- import, ours: the learning-citizen register (people, ten answers, evidence notes) through the users' own
+  path — the same job, checks and error file as the import page — then stored: people and scored, submitted
+  self-assessments;
+- import, the peer: django-import-export 4 in its fastest documented configuration (bulk mode, instances not
+  looked up, no diff), importing the same rows as people only (no answers, no scoring: less work than ours),
+  on a slice of at most 100,000 rows when the file is larger (its rate is per row either way);
+- import, the floor: the file loaded with no validation at all — PostgreSQL's bare COPY into a table of text
+  columns, or on SQLite a bare executemany of the parsed rows.
+
+Prints a markdown table: each figure for ours, the peer and the floor, and the ratios. The rebuild, read and
+load figures of issue 6 are still to come (see docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PEER_SLICE = 100_000
+
+
+# --------------------------------------------------------------------------------------------------------
+# A fresh database with the province
+
+
+def setup(hamlets_csv: Path) -> tuple[Any, Any]:
+    """Migrate, load the official territory, the frameworks, the province's hamlets (set-based), a commune
+    officer for the whole province and an open campaign; returns (officer, campaign)."""
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    import polars as pl
+    from django.db import transaction
+    from django.utils import timezone
+
+    from learningcity import bulk
+    from learningcity.accounts.models import Role, RoleAssignment, User
+    from learningcity.frameworks.services import frameworks_seed
+    from learningcity.recognition import services
+    from learningcity.territory.models import Era, Level, Unit
+    from learningcity.territory.services import territory_load_official
+    from learningcity.text import fold_expr
+
+    territory_load_official()
+    province = Unit.objects.get(era=Era.CURRENT, level=Level.PROVINCE, code="14")
+    communes = bulk.read_frame(
+        Unit.objects.filter(era=Era.CURRENT, level=Level.COMMUNE, parent=province).values_list(
+            "pk", "code", "path"
+        ),
+        {"parent_id": pl.Int64, "commune": pl.String, "parent_path": pl.String},
+    )
+    hamlets = pl.read_csv(hamlets_csv, infer_schema=False).join(communes, on="commune")
+    now = bulk.now_text(timezone.now())
+    with transaction.atomic():
+        hamlets = hamlets.with_columns(bulk.next_ids(Unit, hamlets.height))
+        values = {
+            "id": pl.col("id"),
+            "era": pl.lit(Era.CURRENT.value),
+            "level": pl.lit(Level.HAMLET.value),
+            "code": pl.col("code"),
+            "name": pl.col("name"),
+            "name_folded": fold_expr(pl.col("name")),
+            "division_type": pl.lit("tổ dân phố"),
+            "parent_id": pl.col("parent_id"),
+            "path": pl.format("{}{}/", pl.col("parent_path"), pl.col("id")),
+            "source": pl.lit("benchmark"),
+        }
+        bulk.insert(Unit, hamlets.select(bulk.table_columns(Unit, values, now=now)))
+    coordinator = User.objects.create_user(username="bench-province", password="x")  # noqa: S106
+    RoleAssignment.objects.create(user=coordinator, role=Role.PROVINCE_COORDINATOR, unit=province)
+    today = timezone.localdate()
+    campaign = services.campaign_create(
+        actor=coordinator,
+        name="Benchmark",
+        year=today.year,
+        territory=province,
+        frameworks=[v for v in frameworks_seed() if v.code == "vn.learning-citizen"],
+        opens_on=today - dt.timedelta(days=1),
+        submission_deadline=today + dt.timedelta(days=30),
+        review_deadline=today + dt.timedelta(days=60),
+    )
+    return coordinator, campaign
+
+
+# --------------------------------------------------------------------------------------------------------
+# The sides
+
+
+def import_ours(folder: Path) -> dict[str, Any]:
+    officer, campaign = setup(folder / "hamlets.csv")
+    from learningcity.recognition.imports import jobs
+    from learningcity.recognition.models import Assessment
+
+    path = folder / "citizens.csv"
+    started = time.perf_counter()
+    with path.open("rb") as upload:
+        job = jobs.import_start(
+            actor=officer,
+            campaign=campaign,
+            version=campaign.frameworks.get(),
+            upload=upload,
+            original_name=path.name,
+            consent_confirmed=True,
+            max_bytes=None,
+            queue=False,
+        )
+    job = jobs.run_check(str(job.pk))
+    assert job.state == "checked" and not job.errors_total, (job.message, job.errors_preview[:3])
+    jobs.import_commit(actor=officer, job=job, queue=False)
+    job = jobs.run_store(str(job.pk))
+    seconds = time.perf_counter() - started
+    assert job.state == "done", job.message
+    return {"rows": Assessment.objects.count(), "seconds": seconds}
+
+
+def import_peer(folder: Path, limit: int) -> dict[str, Any]:
+    setup(folder / "hamlets.csv")
+    import tablib
+    from django.utils import timezone
+    from import_export import fields, resources, widgets
+
+    from learningcity.recognition.models import Person
+    from learningcity.territory.models import Level, Unit
+    from learningcity.text import fold
+
+    hamlet_ids = {
+        (commune, name): pk
+        for pk, commune, name in Unit.objects.filter(level=Level.HAMLET).values_list(
+            "pk", "parent__code", "name"
+        )
+    }
+
+    class PersonResource(resources.ModelResource):
+        unit = fields.Field(attribute="unit_id", column_name="unit", widget=widgets.IntegerWidget())
+
+        class Meta:
+            model = Person
+            fields = ("unit", "full_name", "name_folded", "sex", "birth_year", "ethnicity", "consent_at")
+            # Its documented fastest path: bulk writes, no lookup of existing rows, no diff of each row.
+            use_bulk = True
+            batch_size = 1000
+            force_init_instance = True
+            skip_diff = True
+
+    started = time.perf_counter()
+    now = timezone.now()
+    dataset = tablib.Dataset(
+        headers=["unit", "full_name", "name_folded", "sex", "birth_year", "ethnicity", "consent_at"]
+    )
+    with (folder / "citizens.csv").open(encoding="utf-8") as file:
+        reader = csv.reader(file)
+        next(reader)
+        for index, row in enumerate(reader):
+            if index >= limit:
+                break
+            dataset.append(
+                [
+                    hamlet_ids[(row[0], row[1])],
+                    row[2],
+                    fold(row[2]),
+                    "F" if row[4] == "Nữ" else "M",
+                    int(row[3][-4:]),
+                    row[5],
+                    now,
+                ]
+            )
+    result = PersonResource().import_data(dataset, dry_run=False, raise_errors=True)
+    seconds = time.perf_counter() - started
+    assert not result.has_errors()
+    return {"rows": Person.objects.count(), "seconds": seconds}
+
+
+def import_floor(folder: Path) -> dict[str, Any]:
+    """The file into a table of text columns, nothing checked: the database's own speed."""
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    path = folder / "citizens.csv"
+    with path.open(encoding="utf-8") as file:
+        header = next(csv.reader(file))
+    columns = ", ".join(f"c{i} text" for i in range(len(header)))
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE floor_import ({columns})")
+        if connection.vendor == "postgresql":
+            with (
+                path.open("rb") as data,
+                cursor.copy("COPY floor_import FROM STDIN WITH (FORMAT csv, HEADER)") as copy,
+            ):
+                while chunk := data.read(1 << 20):
+                    copy.write(chunk)
+        else:
+            marks = ", ".join(["%s"] * len(header))
+            with path.open(encoding="utf-8") as file:
+                reader = csv.reader(file)
+                next(reader)
+                batch: list[list[str]] = []
+                for row in reader:
+                    batch.append(row)
+                    if len(batch) == 50_000:
+                        cursor.executemany(f"INSERT INTO floor_import VALUES ({marks})", batch)  # noqa: S608
+                        batch = []
+                cursor.executemany(f"INSERT INTO floor_import VALUES ({marks})", batch)  # noqa: S608
+        cursor.execute("SELECT count(*) FROM floor_import")
+        rows = cursor.fetchone()[0]
+    return {"rows": rows, "seconds": time.perf_counter() - started}
+
+
+def side(name: str, folder: Path, limit: int) -> None:
+    result = {
+        "ours": lambda: import_ours(folder),
+        "peer": lambda: import_peer(folder, limit),
+        "floor": lambda: import_floor(folder),
+    }[name]()
+    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+# --------------------------------------------------------------------------------------------------------
+# The run
+
+
+def fresh_postgres(url: str, name: str) -> str:
+    """An empty scratch database `name` on the server of `url` (the database `url` names is never touched)."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def run_side(name: str, folder: Path, limit: int) -> dict[str, Any]:
+    env = {**os.environ, "DATA_DIR": str(folder / f"db-{name}")}
+    if "DATABASE_URL" in env:
+        env["DATABASE_URL"] = fresh_postgres(env["DATABASE_URL"], f"learningcity_bench_{name}")
+    done = subprocess.run(  # noqa: S603 - this very script, with our own arguments
+        [sys.executable, __file__, "--side", name, "--folder", str(folder), "--limit", str(limit)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--people", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--side", choices=("ours", "peer", "floor"), help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--limit", type=int, default=PEER_SLICE, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learningcity.settings")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only")
+    os.environ["DEBUG"] = "false"
+    if options.side:
+        side(options.side, options.folder, options.limit)
+        return
+    sys.path.insert(0, str(HERE))
+    import province
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        started = time.perf_counter()
+        province.write(province.generate(options.people, options.seed), folder)
+        generated = time.perf_counter() - started
+        limit = min(options.people, PEER_SLICE)
+        results = {name: run_side(name, folder, limit) for name in ("ours", "peer", "floor")}
+    database = "PostgreSQL" if "DATABASE_URL" in os.environ else "SQLite"
+    rate = {name: r["rows"] / r["seconds"] for name, r in results.items()}
+    print(f"## Import of {options.people:,} people on {database} (generated in {generated:.1f} s)\n")
+    print("| figure | ours | peer | floor | ours ÷ peer | ours ÷ floor |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        f"| rows stored | {results['ours']['rows']:,} | {results['peer']['rows']:,} (slice) | "
+        f"{results['floor']['rows']:,} | | |"
+    )
+    print(
+        f"| rows/s | {rate['ours']:,.0f} | {rate['peer']:,.0f} | {rate['floor']:,.0f} | "
+        f"{rate['ours'] / rate['peer']:.1f}× | {rate['ours'] / rate['floor']:.2f}× |"
+    )
+    print(
+        f"| seconds | {results['ours']['seconds']:.1f} | {results['peer']['seconds']:.1f} | "
+        f"{results['floor']['seconds']:.1f} | | |"
+    )
+    print(
+        f"| peak memory (MB) | {results['ours']['peak_mb']:,.0f} | {results['peer']['peak_mb']:,.0f} | "
+        f"{results['floor']['peak_mb']:,.0f} | | |"
+    )
+    print(
+        "\nours: checked (dry run) and stored with scores; peer: django-import-export 4, bulk mode, people "
+        "only; floor: the file with no validation (COPY on PostgreSQL, executemany on SQLite)."
+    )
+
+
+if __name__ == "__main__":
+    main()
