@@ -261,10 +261,11 @@ def run_side(name: str, folder: Path, limit: int) -> dict[str, Any]:
     done = subprocess.run(  # noqa: S603 - this very script, with our own arguments
         [sys.executable, __file__, "--side", name, "--folder", str(folder), "--limit", str(limit)],
         env=env,
-        check=True,
         capture_output=True,
         text=True,
     )
+    if done.returncode:
+        raise SystemExit(f"The {name} side failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -16,6 +16,7 @@ import polars as pl
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from learningcity import bulk
 from learningcity.accounts import policy
 from learningcity.accounts.models import User
 from learningcity.frameworks.models import FrameworkVersion
@@ -393,58 +394,95 @@ def _duplicates(frame: pl.DataFrame, columns: list[Column]) -> list[pl.DataFrame
     return [_errors(frame, repeated, column, reason)]
 
 
+CHUNK = 10_000  # values per `__in` lookup: SQLite allows about 32,000 parameters a statement
+
+
+def _read(queries: list[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    """The rows of several querysets as one frame (each read columnar)."""
+    parts = [bulk.read_frame(query, schema) for query in queries]
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+
+
+def _chunks(values: list[Any]) -> list[list[Any]]:
+    return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
+
+
 def _stored_subjects(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
-    """`subject_id`: the stored record each row's natural key names, if any."""
-    units = frame.get_column("unit_id").drop_nulls().unique().to_list()
-    rows: list[tuple[str, int]] = []
+    """`subject_id`: the stored record each row's natural key names, if any. Read by the file's units (and,
+    for people, by ID card number wherever they live), a chunk of values per query, as frames."""
+    units = _chunks(frame.get_column("unit_id").drop_nulls().unique().sort().to_list())
+    keyed = {"key": pl.String, "subject_id": pl.Int64}
     if kind == SubjectKind.PERSON:
-        hashes = frame.get_column("id_hash").drop_nulls().unique().to_list()
         people = Person.objects.filter(merged_into__isnull=True)
-        rows += [
-            (f"id:{h}", pk)
-            for h, pk in people.filter(id_number_hash__in=hashes).values_list("id_number_hash", "pk")
-        ]
-        names = frame.get_column("name_folded").drop_nulls().unique().to_list()
-        rows += [
-            (f"p:{unit}:{name}:{'' if year is None else year}", pk)
-            for unit, name, year, pk in people.filter(unit_id__in=units, name_folded__in=names).values_list(
-                "unit_id", "name_folded", "birth_year", "pk"
-            )
-        ]
+        hashes = _chunks(frame.get_column("id_hash").drop_nulls().unique().sort().to_list())
+        by_id = _read(
+            [people.filter(id_number_hash__in=part).values_list("id_number_hash", "pk") for part in hashes],
+            {"hash": pl.String, "subject_id": pl.Int64},
+        ).select(pl.concat_str([pl.lit("id:"), pl.col("hash")]).alias("key"), "subject_id")
+        by_name = _read(
+            [
+                people.filter(unit_id__in=part).values_list("unit_id", "name_folded", "birth_year", "pk")
+                for part in units
+            ],
+            {"unit_id": pl.Int64, "name_folded": pl.String, "birth_year": pl.Int64, "subject_id": pl.Int64},
+        ).select(
+            pl.concat_str(
+                [
+                    pl.lit("p:"),
+                    pl.col("unit_id"),
+                    pl.lit(":"),
+                    pl.col("name_folded"),
+                    pl.lit(":"),
+                    pl.col("birth_year").cast(pl.String).fill_null(""),
+                ]
+            ).alias("key"),
+            "subject_id",
+        )
+        stored = pl.concat([by_id, by_name])
     elif kind == SubjectKind.HOUSEHOLD:
-        rows += [
-            (f"h:{unit}:{number}", pk)
-            for unit, number, pk in Household.objects.filter(unit_id__in=units)
-            .exclude(register_number="")
-            .values_list("unit_id", "register_number", "pk")
-        ]
+        stored = _read(
+            [
+                Household.objects.filter(unit_id__in=part)
+                .exclude(register_number="")
+                .values_list("unit_id", "register_number", "pk")
+                for part in units
+            ],
+            {"unit_id": pl.Int64, "number": pl.String, "subject_id": pl.Int64},
+        ).select(
+            pl.concat_str([pl.lit("h:"), pl.col("unit_id"), pl.lit(":"), pl.col("number")]).alias("key"),
+            "subject_id",
+        )
     elif kind in (SubjectKind.CLAN, SubjectKind.ORGANISATION):
         model: Any = Clan if kind == SubjectKind.CLAN else Organisation
-        rows += [
-            (f"{kind[0]}:{unit}:{name}", pk)
-            for unit, name, pk in model.objects.filter(unit_id__in=units).values_list(
-                "unit_id", "name_folded", "pk"
-            )
-        ]
+        stored = _read(
+            [
+                model.objects.filter(unit_id__in=part).values_list("unit_id", "name_folded", "pk")
+                for part in units
+            ],
+            {"unit_id": pl.Int64, "name_folded": pl.String, "subject_id": pl.Int64},
+        ).select(
+            pl.concat_str(
+                [pl.lit(f"{kind[0]}:"), pl.col("unit_id"), pl.lit(":"), pl.col("name_folded")]
+            ).alias("key"),
+            "subject_id",
+        )
     else:
-        rows += [(f"u:{pk}", pk) for pk in units]
-    stored = pl.DataFrame(rows, schema={"key": pl.String, "subject_id": pl.Int64}, orient="row")
+        ids = frame.get_column("unit_id").drop_nulls().unique()
+        stored = pl.DataFrame({"key": "u:" + ids.cast(pl.String), "subject_id": ids}, schema=keyed)
     return frame.join(
         stored.unique(subset=["key"], keep="first"), on="key", how="left", maintain_order="left"
     )
 
 
 def _stored_assessments(frame: pl.DataFrame, version: FrameworkVersion, campaign: Campaign) -> pl.DataFrame:
-    """`assessment_id` and `status`: the subject's assessment in this campaign and framework, if any."""
+    """`assessment_id` and `status`: the subject's assessment in this campaign and framework, if any (the
+    campaign's assessments of the framework read as one frame and joined)."""
     field_name = f"{SUBJECT_FIELDS[version.subject]}_id"
-    ids = frame.get_column("subject_id").drop_nulls().unique().to_list()
-    rows = Assessment.objects.filter(
-        campaign=campaign, framework_version=version, **{f"{field_name}__in": ids}
-    ).values_list(field_name, "pk", "status")
-    stored = pl.DataFrame(
-        list(rows),
-        schema={"subject_id": pl.Int64, "assessment_id": pl.Int64, "status": pl.String},
-        orient="row",
+    stored = bulk.read_frame(
+        Assessment.objects.filter(campaign=campaign, framework_version=version).values_list(
+            field_name, "pk", "status"
+        ),
+        {"subject_id": pl.Int64, "assessment_id": pl.Int64, "status": pl.String},
     )
     return frame.join(stored, on="subject_id", how="left", maintain_order="left")
 
