@@ -3,6 +3,7 @@ else's jobs."""
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 
 from learningcity.recognition.imports import jobs
@@ -69,3 +70,22 @@ def test_nobody_else_sees_or_touches_an_officers_import(
     assert client.get(f"/officer/imports/{job.pk}/").status_code == 403
     job.refresh_from_db()
     assert job.state == ImportJob.State.QUEUED
+
+
+def test_the_dry_run_moves_the_bar_step_by_step(
+    cast: Cast, campaign: Campaign, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, int]] = []
+    update = jobs._update
+
+    def recorded(job: ImportJob, **fields: object) -> None:
+        update(job, **fields)
+        if "step" in fields and fields["step"]:
+            seen.append((str(fields["step"]), job.rows_done))
+
+    monkeypatch.setattr(jobs, "_update", recorded)
+    job = jobs.run_check(str(started(cast, campaign).pk))
+    assert job.state == ImportJob.State.CHECKED and job.rows_done == job.rows_total == 4
+    assert [name for name, _done in seen] == ["reading", "values", "units", "duplicates"]
+    done = [rows for _name, rows in seen]
+    assert done == sorted(done) and done[-1] > 0
