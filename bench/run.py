@@ -412,8 +412,9 @@ def main() -> None:
     )
     print(
         "\nrebuild peer: a Django ORM loop loading, scoring and saving each assessment, timed on "
-        f"{ORM_SLICE:,} and extrapolated; floor: a bare Polars group-by of the same columns already in memory. Reads: the "
-        "dashboard's selector (aggregate table) against an ORM aggregate over the raw rows; medians."
+        f"{ORM_SLICE:,} and extrapolated; floor: a bare Polars group-by of the same columns already in "
+        "memory. Reads: the dashboard's selector (aggregate table) against an ORM aggregate over the raw "
+        "rows; medians."
     )
 
 
