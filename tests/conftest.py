@@ -58,18 +58,12 @@ def _audit_triggers(*, on: bool) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _territory_loaded(request, django_db_blocker) -> None:  # noqa: ANN001
+def _territory_loaded(django_db_setup, django_db_blocker) -> None:  # noqa: ANN001
     """Put the territory (and the audit log's triggers) back after a transactional test flushed them.
 
     Autouse fixtures run before `db` opens the test's transaction, so the reload persists for the tests that
     follow on this worker, in whatever order the worker runs them.
     """
-    uses_db = {"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker(
-        "django_db"
-    )
-    if not uses_db:
-        return  # a test without the database (the benchmark's generator, the file reader …)
-    request.getfixturevalue("django_db_setup")
     with django_db_blocker.unblock():
         if not Unit.objects.exists():
             territory_load_official()
