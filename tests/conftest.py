@@ -13,9 +13,20 @@ from learningcity.territory.services import learning_cities_seed, territory_load
 from .cast import Cast, make_cast
 
 
+def _uses_db(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return bool({"db", "transactional_db"} & fixtures or item.get_closest_marker("django_db"))
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001 - pytest-django fixture
-    """Load the official territory (both eras, 14k units) once per test database."""
+def django_db_setup(request, django_db_setup, django_db_blocker):  # noqa: ANN001 - pytest-django fixture
+    """Load the official territory (both eras, 14k units) once per test database.
+
+    pytest-django sets no database up when no collected test needs one (a file of pure functions run alone):
+    there is nothing to load then.
+    """
+    if not any(_uses_db(item) for item in request.session.items):
+        return
     with django_db_blocker.unblock():
         territory_load_official()
         learning_cities_seed()
@@ -58,12 +69,14 @@ def _audit_triggers(*, on: bool) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _territory_loaded(django_db_setup, django_db_blocker) -> None:  # noqa: ANN001
+def _territory_loaded(request, django_db_setup, django_db_blocker) -> None:  # noqa: ANN001
     """Put the territory (and the audit log's triggers) back after a transactional test flushed them.
 
     Autouse fixtures run before `db` opens the test's transaction, so the reload persists for the tests that
-    follow on this worker, in whatever order the worker runs them.
+    follow on this worker, in whatever order the worker runs them. A test without the database has none.
     """
+    if not _uses_db(request.node):
+        return
     with django_db_blocker.unblock():
         if not Unit.objects.exists():
             territory_load_official()
