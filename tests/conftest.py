@@ -62,10 +62,17 @@ AUDIT_MIGRATION = importlib.import_module("learningcity.accounts.migrations.0002
 
 
 def _audit_triggers(*, on: bool) -> None:
-    with connection.schema_editor() as editor:
-        AUDIT_MIGRATION.reverse(None, editor)
-        if on:
-            AUDIT_MIGRATION.forward(None, editor)
+    """Drop the audit log's append-only triggers (and put them back), with the migration's own statements.
+
+    A plain cursor, not the schema editor: a test marked `django_db` may already be inside its transaction
+    here (pytest-django's marker fixture runs before ours), and SQLite's schema editor refuses to work there.
+    """
+    vendor = connection.vendor
+    drop = {"sqlite": AUDIT_MIGRATION.SQLITE_REVERSE, "postgresql": AUDIT_MIGRATION.POSTGRES_REVERSE}
+    create = {"sqlite": AUDIT_MIGRATION.SQLITE_FORWARD, "postgresql": AUDIT_MIGRATION.POSTGRES_FORWARD}
+    with connection.cursor() as cursor:
+        for statement in [*drop.get(vendor, []), *(create.get(vendor, []) if on else [])]:
+            cursor.execute(statement)
 
 
 @pytest.fixture(autouse=True)
