@@ -58,6 +58,20 @@ def read_frame(queryset: models.QuerySet[Any], schema: dict[str, Any]) -> pl.Dat
     return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
+IN_CHUNK = 10_000  # values per `__in` lookup: SQLite allows about 32,000 parameters a statement
+
+
+def in_chunks(values: list[Any]) -> list[list[Any]]:
+    """`values` cut into lists small enough for one `__in` lookup each."""
+    return [values[i : i + IN_CHUNK] for i in range(0, len(values), IN_CHUNK)]
+
+
+def read_frames(queries: list[models.QuerySet[Any]], schema: dict[str, Any]) -> pl.DataFrame:
+    """The rows of several `values_list` querysets (one per chunk of an `__in` lookup) as one frame."""
+    parts = [read_frame(query, schema) for query in queries]
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+
+
 def now_text(now: dt.datetime) -> str:
     """A timestamp as this database stores it (SQLite: naive UTC text; PostgreSQL: ISO with the offset)."""
     return str(connection.ops.adapt_datetimefield_value(now))

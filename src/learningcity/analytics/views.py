@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from learningcity.frameworks.selectors import title_text
 from learningcity.recognition.models import Sex
 from learningcity.recognition.officer_views import Officer, _render, officer_page
 from learningcity.spreadsheets import CSV_TYPE, XLSX_TYPE, csv_chunks, xlsx_bytes
@@ -137,14 +138,12 @@ def _named(
     names: dict[str, str] = {}
     if dimension == Dimension.LEVEL:
         for level in [*spec.get("levels", []), spec.get("otherwise") or {}]:
-            title = level.get("title") or {}
-            names[level.get("code", "")] = title.get(language[:2]) or title.get("vi") or level.get("code", "")
+            names[level.get("code", "")] = title_text(level.get("title"), language) or level.get("code", "")
     elif dimension == Dimension.SEX:
         names = {code: str(label) for code, label in Sex.choices}
     elif dimension == Dimension.GROUP:
         for group in spec.get("groups", []):
-            title = group.get("title") or {}
-            names[group["code"]] = title.get(language[:2]) or title.get("vi") or group["code"]
+            names[group["code"]] = title_text(group.get("title"), language) or group["code"]
     for figure in figures:
         figure.name = names.get(figure.name, figure.name)
     return figures

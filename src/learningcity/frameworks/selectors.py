@@ -48,19 +48,20 @@ def framework_version_detail(pk: int) -> FrameworkVersion | None:
     )
 
 
-def _text(title: Any, language: str) -> str:
+def title_text(title: Any, language: str = "vi") -> str:
+    """A framework file's title ({vi, en}, or plain text) in the reader's language, else Vietnamese."""
     if not isinstance(title, dict):
-        return ""
-    return str(title.get(language) or title.get("vi") or title.get("en") or "")
+        return str(title or "")
+    return str(title.get(language[:2]) or title.get("vi") or title.get("en") or "")
 
 
 def framework_outline(version: FrameworkVersion, language: str) -> dict[str, Any]:
     """The parsed file as a page shows it: texts in `language` ("vi" or "en"), everything in file order."""
     spec = framework_compiled(version).spec
     language = "en" if language.startswith("en") else "vi"
-    competencies = {c["code"]: _text(c["title"], language) for c in spec["competencies"]}
+    competencies = {c["code"]: title_text(c["title"], language) for c in spec["competencies"]}
     return {
-        "title": _text(spec["title"], language),
+        "title": title_text(spec["title"], language),
         "subject": spec["subject"],
         "provisional": bool(spec.get("provisional")),
         "sources": [
@@ -76,7 +77,7 @@ def framework_outline(version: FrameworkVersion, language: str) -> dict[str, Any
         "groups": [
             {
                 "code": g["code"],
-                "title": _text(g["title"], language),
+                "title": title_text(g["title"], language),
                 "provisional": bool(g.get("provisional")),
             }
             for g in spec["groups"]
@@ -85,7 +86,7 @@ def framework_outline(version: FrameworkVersion, language: str) -> dict[str, Any
         "inputs": [
             {
                 "code": i["code"],
-                "title": _text(i["title"], language),
+                "title": title_text(i["title"], language),
                 "competency": competencies.get(i.get("competency", ""), i.get("competency", "")),
                 "type": i["type"],
                 "min": i.get("min"),
@@ -99,7 +100,7 @@ def framework_outline(version: FrameworkVersion, language: str) -> dict[str, Any
         "rollups": [
             {
                 "code": r["code"],
-                "title": _text(r["title"], language),
+                "title": title_text(r["title"], language),
                 "description": r.get("description", ""),
                 "over": r["over"],
                 "framework": r.get("framework", ""),
@@ -114,7 +115,7 @@ def framework_outline(version: FrameworkVersion, language: str) -> dict[str, Any
         "levels": [
             {
                 "code": rule["code"],
-                "title": _text(rule["title"], language),
+                "title": title_text(rule["title"], language),
                 "when": rule["when"],
                 "description": rule.get("description", ""),
                 "provisional": rule["provisional"],
@@ -123,11 +124,14 @@ def framework_outline(version: FrameworkVersion, language: str) -> dict[str, Any
         ],
         "otherwise": {
             "code": spec["otherwise"]["code"],
-            "title": _text(spec["otherwise"]["title"], language),
+            "title": title_text(spec["otherwise"]["title"], language),
         },
         "review_chain": list(spec["review_chain"]),
         "certificate": (
-            {"level": spec["certificate"]["level"], "title": _text(spec["certificate"]["title"], language)}
+            {
+                "level": spec["certificate"]["level"],
+                "title": title_text(spec["certificate"]["title"], language),
+            }
             if spec.get("certificate")
             else None
         ),

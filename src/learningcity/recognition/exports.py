@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from learningcity.accounts import policy
 from learningcity.accounts.models import User
 from learningcity.frameworks.models import FrameworkVersion
+from learningcity.frameworks.selectors import title_text
 from learningcity.territory.models import Level
 
 from . import selectors
@@ -292,13 +293,6 @@ def result_target(user: User, campaign_id: int, version_id: int) -> tuple[Campai
     return (campaign, version) if campaign is not None and version is not None else None
 
 
-def _title(title: Any, language: str) -> str:
-    """A framework file's title: a {vi, en} mapping (or plain text), in the reader's language."""
-    if not isinstance(title, dict):
-        return str(title or "")
-    return str(title.get(language[:2]) or title.get("vi") or title.get("en") or "")
-
-
 def _local(moment: dt.datetime | None, zone: dt.tzinfo) -> dt.datetime | None:
     """A stored time as the officer reads it; spreadsheets have no time zones (openpyxl refuses aware
     datetimes), and the microseconds only clutter a cell."""
@@ -329,10 +323,13 @@ def results_export(*, user: User, campaign: Campaign, version: FrameworkVersion)
         Column(_("Score"), 8),
         Column(_("Level reached"), 24),
         Column(_("Submitted"), 18),
-        *(Column(f"{item['code']}. {_title(item.get('title'), language)}", 14) for item in spec["inputs"]),
+        *(
+            Column(f"{item['code']}. {title_text(item.get('title'), language)}", 14)
+            for item in spec["inputs"]
+        ),
     ]
     levels = [*spec.get("levels", []), *([spec["otherwise"]] if spec.get("otherwise") else [])]
-    level_titles = {level["code"]: _title(level.get("title"), language) for level in levels}
+    level_titles = {level["code"]: title_text(level.get("title"), language) for level in levels}
     statuses = {code: str(label) for code, label in Status.choices}
     yes_no = _yes_no()
     zone = timezone.get_current_timezone()

@@ -394,32 +394,19 @@ def _duplicates(frame: pl.DataFrame, columns: list[Column]) -> list[pl.DataFrame
     return [_errors(frame, repeated, column, reason)]
 
 
-CHUNK = 10_000  # values per `__in` lookup: SQLite allows about 32,000 parameters a statement
-
-
-def _read(queries: list[Any], schema: dict[str, Any]) -> pl.DataFrame:
-    """The rows of several querysets as one frame (each read columnar)."""
-    parts = [bulk.read_frame(query, schema) for query in queries]
-    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
-
-
-def _chunks(values: list[Any]) -> list[list[Any]]:
-    return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
-
-
 def _stored_subjects(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
     """`subject_id`: the stored record each row's natural key names, if any. Read by the file's units (and,
     for people, by ID card number wherever they live), a chunk of values per query, as frames."""
-    units = _chunks(frame.get_column("unit_id").drop_nulls().unique().sort().to_list())
+    units = bulk.in_chunks(frame.get_column("unit_id").drop_nulls().unique().sort().to_list())
     keyed = {"key": pl.String, "subject_id": pl.Int64}
     if kind == SubjectKind.PERSON:
         people = Person.objects.filter(merged_into__isnull=True)
-        hashes = _chunks(frame.get_column("id_hash").drop_nulls().unique().sort().to_list())
-        by_id = _read(
+        hashes = bulk.in_chunks(frame.get_column("id_hash").drop_nulls().unique().sort().to_list())
+        by_id = bulk.read_frames(
             [people.filter(id_number_hash__in=part).values_list("id_number_hash", "pk") for part in hashes],
             {"hash": pl.String, "subject_id": pl.Int64},
         ).select(pl.concat_str([pl.lit("id:"), pl.col("hash")]).alias("key"), "subject_id")
-        by_name = _read(
+        by_name = bulk.read_frames(
             [
                 people.filter(unit_id__in=part).values_list("unit_id", "name_folded", "birth_year", "pk")
                 for part in units
@@ -440,7 +427,7 @@ def _stored_subjects(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
         )
         stored = pl.concat([by_id, by_name])
     elif kind == SubjectKind.HOUSEHOLD:
-        stored = _read(
+        stored = bulk.read_frames(
             [
                 Household.objects.filter(unit_id__in=part)
                 .exclude(register_number="")
@@ -454,7 +441,7 @@ def _stored_subjects(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
         )
     elif kind in (SubjectKind.CLAN, SubjectKind.ORGANISATION):
         model: Any = Clan if kind == SubjectKind.CLAN else Organisation
-        stored = _read(
+        stored = bulk.read_frames(
             [
                 model.objects.filter(unit_id__in=part).values_list("unit_id", "name_folded", "pk")
                 for part in units

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from learningcity.frameworks.models import FrameworkVersion
+from learningcity.frameworks.selectors import title_text
 from learningcity.text import fold
 
 from ..models import OrganisationKind, SubjectKind
@@ -72,12 +73,6 @@ class Column:
             code = header_key(self.input_code)
             return found == code or found.startswith(code + " ")
         return False
-
-
-def _text(title: Any, language: str = "vi") -> str:
-    if not isinstance(title, dict):
-        return str(title or "")
-    return str(title.get(language) or title.get("vi") or title.get("en") or "")
 
 
 COMMUNE = Column(
@@ -189,19 +184,20 @@ def import_columns(version: FrameworkVersion) -> list[Column]:
                 "Group",
                 "choice",
                 True,
-                "Mã nhóm hoặc tên nhóm: " + "; ".join(f"{g['code']} = {_text(g['title'])}" for g in groups),
+                "Mã nhóm hoặc tên nhóm: "
+                + "; ".join(f"{g['code']} = {title_text(g['title'])}" for g in groups),
                 choices=tuple(g["code"] for g in groups),
             )
         )
     for item in spec["inputs"]:
-        code, title = item["code"], _text(item.get("title"))
+        code, title = item["code"], title_text(item.get("title"))
         kind: ColumnType = item["type"] if item["type"] in ("int", "float", "bool") else "text"
         bounds = f"từ {item['min']} đến {item['max']}" if "min" in item else ""
         columns.append(
             Column(
                 f"answer.{code}",
                 f"{code}. {title}",
-                f"{code}. {_text(item.get('title'), 'en')}",
+                f"{code}. {title_text(item.get('title'), 'en')}",
                 kind,
                 False,
                 f"{title}. " + (f"Điểm {bounds}." if bounds else "Có hoặc Không." if kind == "bool" else ""),

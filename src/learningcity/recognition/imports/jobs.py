@@ -16,7 +16,7 @@ from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import File
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
@@ -32,6 +32,7 @@ from .checking import IMPORT_ROLES, PREVIEW, Checked, check_table
 from .columns import import_columns
 from .reading import FileRefused, read_table
 from .storing import ImportCancelled, store
+from .templates import errors_workbook
 
 logger = logging.getLogger(__name__)
 State = ImportJob.State
@@ -150,8 +151,6 @@ def _check(job: ImportJob, *, max_bytes: int | None, say: Callable[[str], None])
 
 def _record_errors(job: ImportJob, checked: Checked) -> dict[str, object]:
     """The first errors for the page and the workbook of all of them, in private storage."""
-    from .templates import errors_workbook
-
     errors = checked.errors
     fields: dict[str, object] = {
         "errors_total": errors.height,
@@ -163,14 +162,8 @@ def _record_errors(job: ImportJob, checked: Checked) -> dict[str, object]:
         name = f"imports/{job.pk}/errors.xlsx"
         if default_storage.exists(name):
             default_storage.delete(name)
-        fields["errors_name"] = default_storage.save(name, _bytes_file(content))
+        fields["errors_name"] = default_storage.save(name, ContentFile(content))
     return fields
-
-
-def _bytes_file(content: bytes) -> File:
-    from django.core.files.base import ContentFile
-
-    return ContentFile(content)
 
 
 def run_check(

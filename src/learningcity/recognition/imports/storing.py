@@ -152,14 +152,17 @@ def _item(version: FrameworkVersion, code: str) -> dict[str, Any]:
 
 
 def _scored(
-    checked: Checked, contexts: pl.DataFrame, cancelled: Callable[[], bool], report: Callable[[int], None]
+    checked: Checked,
+    good: pl.DataFrame,
+    contexts: pl.DataFrame,
+    cancelled: Callable[[], bool],
+    report: Callable[[int], None],
 ) -> pl.DataFrame:
     """(row, result, level, score) of every good row, a chunk at a time."""
     version = checked.version
     framework = framework_compiled(version)
     score_ref = version.spec.get("feedback", {}).get("score")
     parts = []
-    good = checked.good.with_columns(_group_column(checked.good))
     for offset in range(0, good.height, CHUNK):
         part = good.slice(offset, CHUNK)
         frame = part.select(pl.col("row"), pl.col("unit_id"), pl.col("v.group"), *_answers(checked.columns))
@@ -227,22 +230,19 @@ def _stored(checked: Checked) -> pl.DataFrame:
         if c.key.startswith("answer.")
     }
     note_types = {c.input_code: pl.String for c in checked.columns if c.key.startswith("note.")}
-    rows: list[tuple[Any, ...]] = []
-    for offset in range(0, len(ids), 10_000):  # SQLite allows ~32,000 parameters a statement
-        rows += (
-            Assessment.objects.filter(pk__in=ids[offset : offset + 10_000])
+    stored = bulk.read_frames(
+        [
+            Assessment.objects.filter(pk__in=part)
             .annotate(answers_text=Cast("answers", TextField()), notes_text=Cast("notes", TextField()))
             .values_list("pk", "answers_text", "notes_text", "group")
-        )
-    stored = pl.DataFrame(
-        rows,
-        schema={
+            for part in bulk.in_chunks(ids)
+        ],
+        {
             "assessment_id": pl.Int64,
             "old_answers": pl.String,
             "old_notes": pl.String,
             "old_group": pl.String,
         },
-        orient="row",
     )
     return stored.with_columns(
         pl.col("old_answers").str.json_decode(pl.Struct(answer_types)).alias("old_answer_values")
@@ -269,7 +269,7 @@ def prepare(
     kind = version.subject
     good = checked.good.with_columns(_group_column(checked.good))
     pairs = good.select("unit_id", "v.group").unique()
-    scored = _scored(checked, _contexts(version, pairs), cancelled, report)
+    scored = _scored(checked, good, _contexts(version, pairs), cancelled, report)
     stages = _first_stages(version, pairs.get_column("unit_id").unique().to_list())
 
     answer_columns = [c for c in checked.columns if c.key.startswith("answer.")]
