@@ -49,7 +49,14 @@ def read_frame(queryset: models.QuerySet[Any], schema: dict[str, Any]) -> pl.Dat
             # PostgreSQL writes booleans as t/f: read as text, then compared.
             flags = [name for name, dtype in schema.items() if dtype == pl.Boolean]
             text_schema = {name: pl.String if name in flags else dtype for name, dtype in schema.items()}
-            frame = pl.read_csv(buffer, has_header=False, schema=text_schema, null_values="\\N")
+            # NULL arrives as \\N; an empty field is an empty string, as SQLite hands it over.
+            frame = pl.read_csv(
+                buffer,
+                has_header=False,
+                schema=text_schema,
+                null_values="\\N",
+                empty_string_is_null=False,
+            )
             return frame.with_columns([(pl.col(name) == "t").alias(name) for name in flags])
         cursor.execute(sql, params)
         parts = []
