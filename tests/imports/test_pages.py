@@ -32,16 +32,16 @@ def test_a_running_job_shows_its_step_and_rows_and_can_be_cancelled(
 ) -> None:
     job = started(cast, campaign)
     ImportJob.objects.filter(pk=job.pk).update(
-        state=ImportJob.State.COMMITTING, step="storing", rows_total=400, rows_done=100
+        state=ImportJob.State.COMMITTING, step="loading", rows_total=400, rows_done=100
     )
     client.force_login(cast.officer_a)
     status = client.get(f"/officer/imports/{job.pk}/status.json").json()
     assert (
-        status["state"] == "committing" and status["step"] == "đang tính điểm và lưu các dòng"
+        status["state"] == "committing" and status["step"] == "đang ghi các dòng vào cơ sở dữ liệu"
     )  # Vietnamese first
     assert (status["rows_done"], status["rows_total"], status["progress"]) == (100, 400, 25)
     page = client.get(f"/officer/imports/{job.pk}/").content.decode()
-    assert 'id="progress"' in page and 'id="cancel"' in page and "đang tính điểm và lưu các dòng" in page
+    assert 'id="progress"' in page and 'id="cancel"' in page and "đang ghi các dòng vào cơ sở dữ liệu" in page
 
     # Running: the cancel is a request the worker reads between two steps.
     client.post(f"/officer/imports/{job.pk}/cancel/")

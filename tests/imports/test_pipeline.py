@@ -12,6 +12,7 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 
 from learningcity.accounts.models import AuditEntry
 from learningcity.frameworks.selectors import framework_compiled
@@ -316,3 +317,36 @@ def test_an_imported_result_is_exactly_what_the_form_would_store(
         assert (assessment.level, assessment.score) == (expected["level"], expected["score"])
     draft = stored.get(person__full_name="Vì Thị Hoa")
     assert draft.status == Status.DRAFT and "i1_4" not in draft.answers and draft.submitted_at is None
+
+
+def test_storing_starts_from_the_dry_runs_rows_and_checks_the_records_again(
+    tmp_path: Path, cast: Cast, campaign: Campaign
+) -> None:
+    path = xlsx(tmp_path / "valid.xlsx", [citizen("Lò Thị Ón"), citizen("Quàng Văn Ún", born="1985")])
+    job = dry_run(path, cast, campaign)
+    kept = f"imports/{job.pk}/typed.parquet"
+    assert job.state == ImportJob.State.CHECKED and default_storage.exists(kept)
+    # Storing reads the rows the dry run checked, not the file again (which is not a workbook any more).
+    Path(default_storage.path(job.stored_name)).write_bytes(b"not a workbook")
+    job = commit(job, cast)
+    assert job.state == ImportJob.State.DONE, job.message
+    assert Assessment.objects.filter(campaign=campaign).count() == 2
+    assert not default_storage.exists(kept)
+
+    # The same file again, then Lò Thị Ón's assessment is approved before the commit: the records are
+    # checked again when storing, and nothing is stored.
+    again = dry_run(xlsx(tmp_path / "again.xlsx", [citizen("Lò Thị Ón", marks=(9,) * 10)]), cast, campaign)
+    assert again.state == ImportJob.State.CHECKED and not again.errors_total
+    Assessment.objects.filter(person__full_name="Lò Thị Ón").update(status=Status.APPROVED)
+    again = commit(again, cast)
+    assert again.state == ImportJob.State.FAILED and "no longer checks" in again.message
+    assert [reason for _, _, reason in errors_of(again)] == [
+        "This subject's assessment in this campaign was decided already; a file cannot change it."
+    ]
+    assert Assessment.objects.get(person__full_name="Lò Thị Ón").answers == dict.fromkeys(CODES, 8)
+    assert not default_storage.exists(f"imports/{again.pk}/typed.parquet")
+
+
+def test_a_file_with_errors_keeps_no_typed_rows(tmp_path: Path, cast: Cast, campaign: Campaign) -> None:
+    job = dry_run(xlsx(tmp_path / "bad.xlsx", [citizen("Lò Thị Ón", born="tám")]), cast, campaign)
+    assert job.errors_total == 1 and not default_storage.exists(f"imports/{job.pk}/typed.parquet")

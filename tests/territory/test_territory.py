@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from learningcity.territory.models import Era, LearningCity, LearningCityUnit, Level, Unit, UnitConversion
-from learningcity.territory.selectors import unit_flag, unit_restate_current, unit_subtree, units_search
+from learningcity.territory.selectors import unit_restate_current, unit_subtree, units_flags, units_search
 from learningcity.territory.services import hamlet_create, learning_city_derive_current_units
 from learningcity.text import fold
 
@@ -132,10 +132,12 @@ def test_a_flag_on_a_commune_covers_its_hamlets() -> None:
         commune=Unit.objects.get(era=Era.CURRENT, level=Level.COMMUNE, code="3679"), name="Tổ 9"
     )
     Unit.objects.filter(pk=ward.pk).update(flags={"disadvantaged_area": True})
-    assert unit_flag(hamlet, "disadvantaged_area") is True
-    assert unit_flag(ward, "disadvantaged_area") is True
-    assert unit_flag(other, "disadvantaged_area") is False
-    assert unit_flag(hamlet, "something_else") is False
+    flags = units_flags([hamlet, ward, other])
+    assert flags == {
+        hamlet.pk: {"disadvantaged_area": True},
+        ward.pk: {"disadvantaged_area": True},
+        other.pk: {},
+    }
 
 
 def test_a_hamlet_sits_in_the_subtree_of_its_commune_and_province() -> None:

@@ -477,7 +477,8 @@ class ImportJob(models.Model):
         "values": _("checking the values"),
         "units": _("finding the communes and hamlets"),
         "duplicates": _("looking for duplicates and stored records"),
-        "storing": _("scoring and storing the rows"),
+        "storing": _("scoring the rows"),
+        "loading": _("writing the rows to the database"),
     }
 
     @property

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Count, Q, QuerySet
 
+from learningcity import bulk
 from learningcity.text import fold
 
 from .models import Era, LearningCity, LearningCityUnit, Level, Unit, UnitConversion
 
 
-def unit_flag(unit: Unit, flag: str) -> bool:
-    """A flag set on the unit or on any unit above it (a flagged commune covers its hamlets)."""
-    holders = Unit.objects.filter(pk__in=unit.ancestor_ids).values_list("flags", flat=True)
-    return any(bool((flags or {}).get(flag)) for flags in holders)
+def units_flags(units: Iterable[Unit]) -> dict[int, dict[str, bool]]:
+    """The flags that hold for each unit: its own and those of every unit above it (a flagged commune covers
+    its hamlets). One query, however many units."""
+    ancestors = {unit.pk: unit.ancestor_ids for unit in units}
+    own = {
+        pk: {name for name, value in flags.items() if value}
+        for pk, flags in Unit.objects.filter(
+            pk__in=bulk.values_in(sorted({a for ids in ancestors.values() for a in ids}))
+        ).values_list("pk", "flags")
+        if flags
+    }
+    return {pk: {name: True for a in ids for name in own.get(a, ())} for pk, ids in ancestors.items()}
 
 
 def unit_subtree(unit: Unit) -> QuerySet[Unit]:

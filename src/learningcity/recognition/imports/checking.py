@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 IMPORT_ROLES = policy.IMPORT_ROLES
 # An assessment in one of these states was decided: a file cannot change it.
 DECIDED = (Status.APPROVED, Status.RECOGNISED, Status.REJECTED, Status.APPEALED, Status.REVOKED)
-ERROR_SCHEMA = {"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
+ERROR_SCHEMA = pl.Schema({"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String})
 PREVIEW = 200  # errors shown on the page; all of them go to the workbook
 
 
@@ -353,11 +353,7 @@ def _units(
 def _keys(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
     """`key`: the natural key of each row's subject (None when a part is missing)."""
     if kind == SubjectKind.PERSON:
-        hashed = pl.col("v.id_number").map_elements(id_number_hash, return_dtype=pl.String)
-        frame = frame.with_columns(
-            hashed.alias("id_hash"),
-            pl.col("full_name").pipe(fold_expr).alias("name_folded"),
-        )
+        frame = frame.with_columns(pl.col("full_name").pipe(fold_expr).alias("name_folded"))
         by_name = pl.concat_str(
             [
                 pl.lit("p:"),
@@ -396,21 +392,18 @@ def _duplicates(frame: pl.DataFrame, columns: list[Column]) -> list[pl.DataFrame
 
 def _stored_subjects(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
     """`subject_id`: the stored record each row's natural key names, if any. Read by the file's units (and,
-    for people, by ID card number wherever they live), a chunk of values per query, as frames."""
-    units = bulk.in_chunks(frame.get_column("unit_id").drop_nulls().unique().sort().to_list())
+    for people, by ID card number wherever they live), as frames."""
+    units = bulk.values_in(frame.get_column("unit_id").drop_nulls().unique().sort().to_list())
     keyed = {"key": pl.String, "subject_id": pl.Int64}
     if kind == SubjectKind.PERSON:
         people = Person.objects.filter(merged_into__isnull=True)
-        hashes = bulk.in_chunks(frame.get_column("id_hash").drop_nulls().unique().sort().to_list())
-        by_id = bulk.read_frames(
-            [people.filter(id_number_hash__in=part).values_list("id_number_hash", "pk") for part in hashes],
+        hashes = bulk.values_in(frame.get_column("id_hash").drop_nulls().unique().sort().to_list())
+        by_id = bulk.read_frame(
+            people.filter(id_number_hash__in=hashes).values_list("id_number_hash", "pk"),
             {"hash": pl.String, "subject_id": pl.Int64},
         ).select(pl.concat_str([pl.lit("id:"), pl.col("hash")]).alias("key"), "subject_id")
-        by_name = bulk.read_frames(
-            [
-                people.filter(unit_id__in=part).values_list("unit_id", "name_folded", "birth_year", "pk")
-                for part in units
-            ],
+        by_name = bulk.read_frame(
+            people.filter(unit_id__in=units).values_list("unit_id", "name_folded", "birth_year", "pk"),
             {"unit_id": pl.Int64, "name_folded": pl.String, "birth_year": pl.Int64, "subject_id": pl.Int64},
         ).select(
             pl.concat_str(
@@ -427,13 +420,10 @@ def _stored_subjects(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
         )
         stored = pl.concat([by_id, by_name])
     elif kind == SubjectKind.HOUSEHOLD:
-        stored = bulk.read_frames(
-            [
-                Household.objects.filter(unit_id__in=part)
-                .exclude(register_number="")
-                .values_list("unit_id", "register_number", "pk")
-                for part in units
-            ],
+        stored = bulk.read_frame(
+            Household.objects.filter(unit_id__in=units)
+            .exclude(register_number="")
+            .values_list("unit_id", "register_number", "pk"),
             {"unit_id": pl.Int64, "number": pl.String, "subject_id": pl.Int64},
         ).select(
             pl.concat_str([pl.lit("h:"), pl.col("unit_id"), pl.lit(":"), pl.col("number")]).alias("key"),
@@ -441,11 +431,8 @@ def _stored_subjects(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
         )
     elif kind in (SubjectKind.CLAN, SubjectKind.ORGANISATION):
         model: Any = Clan if kind == SubjectKind.CLAN else Organisation
-        stored = bulk.read_frames(
-            [
-                model.objects.filter(unit_id__in=part).values_list("unit_id", "name_folded", "pk")
-                for part in units
-            ],
+        stored = bulk.read_frame(
+            model.objects.filter(unit_id__in=units).values_list("unit_id", "name_folded", "pk"),
             {"unit_id": pl.Int64, "name_folded": pl.String, "subject_id": pl.Int64},
         ).select(
             pl.concat_str(
@@ -478,47 +465,59 @@ def _stored_assessments(frame: pl.DataFrame, version: FrameworkVersion, campaign
 # The whole check
 
 
-def check_table(
-    table: Table,
+def check_values(table: Table, *, version: FrameworkVersion) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The checks that read only the file: every column typed (`v.<key>`), ID card numbers hashed, and the
+    errors of types, ranges, required columns and evidence notes. Writes nothing, reads no record, so its
+    result stays true until the file changes: the import keeps it between the dry run and storing."""
+    columns = import_columns(version)
+    frame, found = _typed(_ensure(table.frame, columns), columns, version)
+    found += _evidence(frame, columns)
+    if version.subject == SubjectKind.PERSON:
+        hashed = pl.col("v.id_number").map_elements(id_number_hash, return_dtype=pl.String, skip_nulls=True)
+        frame = frame.with_columns(hashed.alias("id_hash"))
+    # The answers as written are no longer needed: their typed values are what is stored.
+    frame = frame.drop(c.key for c in columns if c.key.startswith("answer."))
+    return frame, _merged(found)
+
+
+def _merged(found: list[pl.DataFrame]) -> pl.DataFrame:
+    errors = [f.cast(ERROR_SCHEMA) for f in found if f.height]
+    return pl.concat(errors, how="vertical") if errors else pl.DataFrame(schema=ERROR_SCHEMA)
+
+
+def check_records(
+    typed: pl.DataFrame,
+    errors: pl.DataFrame,
     *,
     version: FrameworkVersion,
     campaign: Campaign,
     user: User,
     progress: Callable[[str], None] | None = None,
 ) -> Checked:
-    """Check every row of `table` for `user`'s import into `campaign` against `version`. Writes nothing."""
+    """The checks that read the database, on the frame `check_values` typed (and its errors): units within
+    `user`'s area and `campaign`, duplicates, records already stored and decided assessments. Writes nothing;
+    run again when the file is stored, since records may have changed since the dry run."""
     say = progress or (lambda _step: None)
     columns = import_columns(version)
-    frame = _ensure(table.frame, columns)
-    say("values")
-    frame, found = _typed(frame, columns, version)
-    found += _evidence(frame, columns)
     say("units")
-    frame, unit_errors = _units(frame, columns, user=user, campaign=campaign)
-    found += unit_errors
+    frame, found = _units(typed, columns, user=user, campaign=campaign)
     say("duplicates")
     frame = _keys(frame, version.subject)
     found += _duplicates(frame, columns)
     frame = _stored_subjects(frame, version.subject)
     frame = _stored_assessments(frame, version, campaign)
     decided = pl.col("status").is_in([str(s) for s in DECIDED])
-    first = columns[0]
     found.append(
         _errors(
             frame,
             decided,
-            first,
+            columns[0],
             _("This subject's assessment in this campaign was decided already; a file cannot change it."),
         )
     )
-    errors = (
-        pl.concat([f.cast(ERROR_SCHEMA) for f in found if f.height], how="vertical")
-        if any(f.height for f in found)
-        else pl.DataFrame(schema=ERROR_SCHEMA)
-    )
-    errors = errors.unique(maintain_order=True).sort("row", maintain_order=True)
+    errors = _merged([errors, *found]).unique(maintain_order=True).sort("row", maintain_order=True)
     bad_rows = errors.get_column("row").unique()
-    good = frame.filter(~pl.col("row").is_in(bad_rows.implode()))
+    good = frame.filter(~pl.col("row").is_in(bad_rows.implode())) if bad_rows.len() else frame
     counts = {
         "rows": frame.height,
         "bad_rows": bad_rows.len(),

@@ -2,8 +2,9 @@
 and the background worker all go through these functions.
 
 The job record carries the progress, the counts, the first errors and the workbook of all of them, so a page
-can follow a long file while the worker reads it. Checking writes nothing but the job; storing re-checks the
-file (the database may have changed since the dry run) and stores all of it in one transaction, or nothing.
+can follow a long file while the worker reads it. Checking writes nothing but the job and, for a file without
+errors, its typed rows beside the upload (Parquet): storing starts from them, re-runs the checks that read the
+database (it may have changed since the dry run) and stores all of it in one transaction, or nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+import polars as pl
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
@@ -28,7 +30,7 @@ from learningcity.accounts.models import User
 from learningcity.frameworks.models import FrameworkVersion
 
 from ..models import Campaign, ImportJob
-from .checking import IMPORT_ROLES, PREVIEW, Checked, check_table
+from .checking import ERROR_SCHEMA, IMPORT_ROLES, PREVIEW, Checked, check_records, check_values
 from .columns import import_columns
 from .reading import FileRefused, read_table
 from .storing import ImportCancelled, store
@@ -123,30 +125,69 @@ def _finish(job: ImportJob, state: str, **fields: object) -> None:
     _update(job, state=state, step="", finished_at=timezone.now(), **fields)
 
 
-def _check(job: ImportJob, *, max_bytes: int | None, say: Callable[[str], None]) -> Checked | None:
-    """Read and check the job's file; None (and the job failed or cancelled) when it cannot go on."""
-    path = Path(default_storage.path(job.stored_name))
-    try:
-        say("reading")
-        table = read_table(path, columns=import_columns(job.framework_version), max_bytes=max_bytes)
-    except FileRefused as refused:
-        _finish(job, State.FAILED, message=refused.reason)
-        return None
-    if table.missing:
-        labels = ", ".join(f"“{column.label}”" for column in table.missing)
-        _finish(
-            job, State.FAILED, message=_("Columns missing from the file: %(labels)s.") % {"labels": labels}
-        )
-        return None
-    _update(job, rows_total=table.frame.height, rows_done=0)
-    if _cancel_requested(job):
-        _finish(job, State.CANCELLED)
-        return None
-    checked = check_table(
-        table, version=job.framework_version, campaign=job.campaign, user=job.created_by, progress=say
+def _typed_name(job: ImportJob) -> str:
+    """Where the dry run keeps the typed rows of a file without errors, for storing."""
+    return f"imports/{job.pk}/typed.parquet"
+
+
+def _check(
+    job: ImportJob, *, max_bytes: int | None, say: Callable[[str], None], keep: bool = False
+) -> Checked | None:
+    """Check the job's file; None (and the job failed or cancelled) when it cannot go on.
+
+    The checks of the file alone run once: the dry run keeps their typed rows (`keep`) when the file has no
+    error, and storing reads them back instead of the file. The checks that read the database always run.
+    """
+    version = job.framework_version
+    kept = _typed_name(job)
+    if not keep and default_storage.exists(kept):
+        typed = pl.read_parquet(default_storage.path(kept))
+        errors = pl.DataFrame(schema=ERROR_SCHEMA)
+        _update(job, rows_total=typed.height, rows_done=0)
+    else:
+        path = Path(default_storage.path(job.stored_name))
+        try:
+            say("reading")
+            table = read_table(path, columns=import_columns(version), max_bytes=max_bytes)
+        except FileRefused as refused:
+            _finish(job, State.FAILED, message=refused.reason)
+            return None
+        if table.missing:
+            labels = ", ".join(f"“{column.label}”" for column in table.missing)
+            _finish(
+                job,
+                State.FAILED,
+                message=_("Columns missing from the file: %(labels)s.") % {"labels": labels},
+            )
+            return None
+        _update(job, rows_total=table.frame.height, rows_done=0)
+        if _cancel_requested(job):
+            _finish(job, State.CANCELLED)
+            return None
+        say("values")
+        typed, errors = check_values(table, version=version)
+        del table
+        if keep and not errors.height:
+            typed.write_parquet(_private_path(kept))
+    checked = check_records(
+        typed, errors, version=version, campaign=job.campaign, user=job.created_by, progress=say
     )
-    _update(job, rows_done=table.frame.height)
+    _update(job, rows_done=job.rows_total)
     return checked
+
+
+def _private_path(name: str) -> str:
+    """The file system path of a name in private storage, its folder made (the upload's folder)."""
+    path = Path(default_storage.path(name))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.unlink()
+    return str(path)
+
+
+def _forget_typed(job: ImportJob) -> None:
+    if default_storage.exists(_typed_name(job)):
+        default_storage.delete(_typed_name(job))
 
 
 def _record_errors(job: ImportJob, checked: Checked) -> dict[str, object]:
@@ -186,10 +227,11 @@ def run_check(
 
     with translation.override(job.language):
         _update(job, state=State.CHECKING)
-        checked = _check(job, max_bytes=max_bytes, say=progress)
+        checked = _check(job, max_bytes=max_bytes, say=progress, keep=True)
         if checked is None:
             return job
         if _cancel_requested(job):
+            _forget_typed(job)
             _finish(job, State.CANCELLED)
             return job
         _update(job, state=State.CHECKED, step="", counts=checked.counts, **_record_errors(job, checked))
@@ -211,55 +253,64 @@ def import_commit(*, actor: User, job: ImportJob, queue: bool = True) -> ImportJ
 def run_store(
     job_id: str, *, say: Callable[[str], None] | None = None, progress: Callable[[int], None] | None = None
 ) -> ImportJob:
-    """Store the file: checked again, then all rows in one transaction, or nothing."""
+    """Store the file: its database checks run again, then all rows in one transaction, or nothing."""
     job = ImportJob.objects.select_related("campaign__territory", "framework_version", "created_by").get(
         pk=job_id
     )
     if job.state != State.COMMITTING:
         return job
     step = say or (lambda _s: None)
-    with translation.override(job.language):
-        checked = _check(job, max_bytes=None, say=step)
-        if checked is None:
-            return job
-        if not checked.ok:
-            _finish(
-                job,
-                State.FAILED,
-                message=_(
-                    "The file no longer checks (the records changed since the dry run); nothing was stored."
-                ),
-                counts=checked.counts,
-                **_record_errors(job, checked),
-            )
-            return job
-        _update(job, step="storing", rows_done=0)
-
-        def stored(done: int) -> None:
-            _update(job, rows_done=done)
-            if progress is not None:
-                progress(done)
-
-        try:
-            counts = store(
-                checked,
-                user=job.created_by,
-                campaign=job.campaign,
-                original_name=job.original_name,
-                cancelled=lambda: _cancel_requested(job),
-                progress=stored,
-            )
-        except ImportCancelled:
-            _finish(job, State.CANCELLED, message=_("Cancelled while storing; nothing was stored."))
-            return job
-        except Exception:
-            logger.exception("import %s failed while storing", job.pk)
-            _finish(
-                job, State.FAILED, message=_("Storing failed; nothing was stored. Try again or report it.")
-            )
-            return job
-        _finish(job, State.DONE, counts=counts, rows_done=checked.good.height)
+    try:
+        with translation.override(job.language):
+            _store(job, step, progress)
+    finally:
+        _forget_typed(job)  # the job is over, whatever came of it
     return job
+
+
+def _store(job: ImportJob, step: Callable[[str], None], progress: Callable[[int], None] | None) -> None:
+    checked = _check(job, max_bytes=None, say=step)
+    if checked is None:
+        return
+    if not checked.ok:
+        _finish(
+            job,
+            State.FAILED,
+            message=_(
+                "The file no longer checks (the records changed since the dry run); nothing was stored."
+            ),
+            counts=checked.counts,
+            **_record_errors(job, checked),
+        )
+        return
+
+    def begun(name: str) -> None:
+        _update(job, step=name, rows_done=0)
+        step(name)
+
+    def stored(done: int) -> None:
+        _update(job, rows_done=done)
+        if progress is not None:
+            progress(done)
+
+    try:
+        counts = store(
+            checked,
+            user=job.created_by,
+            campaign=job.campaign,
+            original_name=job.original_name,
+            cancelled=lambda: _cancel_requested(job),
+            say=begun,
+            progress=stored,
+        )
+    except ImportCancelled:
+        _finish(job, State.CANCELLED, message=_("Cancelled while storing; nothing was stored."))
+        return
+    except Exception:
+        logger.exception("import %s failed while storing", job.pk)
+        _finish(job, State.FAILED, message=_("Storing failed; nothing was stored. Try again or report it."))
+        return
+    _finish(job, State.DONE, counts=counts, rows_done=checked.good.height)
 
 
 def import_cancel(*, actor: User, job: ImportJob) -> ImportJob:
@@ -267,6 +318,7 @@ def import_cancel(*, actor: User, job: ImportJob) -> ImportJob:
     if job.created_by_id != actor.pk:
         raise PermissionDenied(_("Only the person who uploaded the file can cancel it."))
     if job.state in (State.QUEUED, State.CHECKED):
+        _forget_typed(job)
         _finish(job, State.CANCELLED)
     elif job.state in (State.CHECKING, State.COMMITTING):
         _update(job, cancel_requested=True)

@@ -14,11 +14,11 @@ import codecs
 import csv
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 import fastexcel
 import polars as pl
@@ -89,6 +89,7 @@ class _Grid:
     frame: pl.DataFrame
     positions: list[str]
     source: str
+    normalised: bool = False  # every cell is NFC already (most files): no need to normalise cell by cell
 
     @property
     def cells(self) -> list[str]:
@@ -118,7 +119,7 @@ def read_table(
     if start[:4] in _ZIP:
         grid = _xlsx_grid(path)
     else:
-        grid = _csv_grid(path.read_bytes(), columns=columns, search_rows=header_search_rows)
+        grid = _csv_grid(path, columns=columns, search_rows=header_search_rows)
     _refuse_legacy_encoding(grid)
     return _table(grid, columns=columns, search_rows=header_search_rows)
 
@@ -223,22 +224,28 @@ def _column_letters(index: int) -> str:
 # CSV
 
 
-def _csv_grid(data: bytes, *, columns: Sequence[Column], search_rows: int) -> _Grid:
-    text, source = _decode(data)
-    if "\n" not in text and "\r" in text:  # old Mac line ends
-        text = text.replace("\r", "\n")
-    separator = _separator(text, columns=columns, search_rows=search_rows)
-    lines = pl.Series([text]).str.split("\n").explode()
-    width = cast(int, lines.str.count_matches(separator, literal=True).max() or 0) + 1
+_PIECE = 16 * 1024 * 1024  # bytes decoded at a time when a CSV file is looked over
+
+
+def _csv_grid(path: Path, *, columns: Sequence[Column], search_rows: int) -> _Grid:
+    data = path.read_bytes()
+    text, source, normalised = _utf8(data)
+    if b"\n" not in text and b"\r" in text:  # old Mac line ends
+        text = text.replace(b"\r", b"\n")
+    head = _head(text, search_rows)
+    separator = _separator(head, columns=columns)
+    # As wide as the widest of the first lines, where the header is: fields beyond it are under no header.
+    width = max(line.count(separator) for line in head) + 1
     names = [f"c{i}" for i in range(width)]
-    # A header row of our own gives every record the same width (title rows have fewer fields, ragged rows are
-    # padded); fields beyond the widest line cannot be under the header anyway.
     try:
         frame = pl.read_csv(
-            io.BytesIO((separator.join(names) + "\n" + text).encode("utf-8")),
+            # A plain UTF-8 file is read (mapped) from disk; the bytes in memory only when they were changed.
+            path if text is data else io.BytesIO(text),
+            has_header=False,
+            schema=dict.fromkeys(names, pl.String),
             separator=separator,
-            infer_schema=False,
-            truncate_ragged_lines=True,
+            truncate_ragged_lines=True,  # title rows are narrower, ragged rows are padded or cut
+            missing_columns="insert",
             empty_string_is_null=False,
             raise_if_empty=False,
         )
@@ -249,25 +256,24 @@ def _csv_grid(data: bytes, *, columns: Sequence[Column], search_rows: int) -> _G
                 "again as CSV UTF-8 and import it."
             )
         ) from error
-    # The user's line number: records counted from 1, plus the line breaks inside quoted cells before them.
-    breaks = pl.sum_horizontal(
-        pl.col(name).str.count_matches("\n", literal=True).fill_null(0) for name in names
-    )
-    frame = frame.with_columns(
-        (
-            pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
-            + breaks.cum_sum().shift(1, fill_value=0).cast(pl.Int64)
-        ).alias("row")
-    )
-    return _Grid(frame.select("row", *names), [str(i + 1) for i in range(width)], source)
+    del data, text
+    # The user's line number: records counted from 1, plus the line breaks inside quoted cells before them
+    # (looked for only in the columns that have any).
+    multiline = [name for name in names if frame.get_column(name).str.contains("\n", literal=True).any()]
+    row = pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
+    if multiline:
+        breaks = pl.sum_horizontal(
+            pl.col(name).str.count_matches("\n", literal=True).fill_null(0) for name in multiline
+        )
+        row = row + breaks.cum_sum().shift(1, fill_value=0).cast(pl.Int64)
+    frame = frame.with_columns(row.alias("row"))
+    return _Grid(frame.select("row", *names), [str(i + 1) for i in range(width)], source, normalised)
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as error:
-            raise FileRefused(_not_a_spreadsheet()) from error
+def _utf8(data: bytes) -> tuple[bytes, str, bool]:
+    """The file as UTF-8 bytes (a byte order mark dropped, Windows-1258 converted), the encoding it came in,
+    and whether its text is all NFC already. Looked over a piece at a time: a big file never becomes one
+    Python string."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise FileRefused(
             _(
@@ -275,31 +281,47 @@ def _decode(data: bytes) -> tuple[str, str]:
                 "CSV UTF-8, then import that file."
             )
         )
+    source = "utf-8"
+    if data.startswith(codecs.BOM_UTF8):
+        data, source = data[len(codecs.BOM_UTF8) :], "utf-8-sig"
     head = data[: 64 * 1024]
     if b"\x00" in head or head.startswith(_BINARY_MAGIC):
         raise FileRefused(_not_a_spreadsheet())
+    normalised = True
     try:
-        text, source = data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
+        start = 0
+        while start < len(data):
+            # Cut after a line end: UTF-8 never has the byte 0A inside a character.
+            end = data.find(b"\n", start + _PIECE) + 1 or len(data)
+            normalised = unicodedata.is_normalized("NFC", data[start:end].decode("utf-8")) and normalised
+            start = end
+    except UnicodeDecodeError as error:
+        if source == "utf-8-sig":
+            raise FileRefused(_not_a_spreadsheet()) from error
         try:
-            text, source = data.decode("cp1258"), "cp1258"
+            # Windows-1258 writes Vietnamese with combining tones: normalised cell by cell afterwards.
+            data, source, normalised = data.decode("cp1258").encode("utf-8"), "cp1258", False
         except UnicodeDecodeError as error:
             raise FileRefused(_not_a_spreadsheet()) from error
-    sample = text[: 64 * 1024]
+    sample = data[: 64 * 1024].decode("utf-8", errors="ignore")
     if len(_CONTROL.findall(sample)) > len(sample) / 100:
         raise FileRefused(_not_a_spreadsheet())
-    return text, source
+    return data, source, normalised
 
 
-def _separator(text: str, *, columns: Sequence[Column], search_rows: int) -> str:
-    """Comma, unless the header reads better split on semicolons or tabs (Excel in some locales uses ";")."""
+def _head(data: bytes, rows: int) -> list[str]:
+    """The first `rows` lines of the file, as text."""
     end = 0
-    for _line in range(search_rows):  # the first lines only, without copying the rest of the file
-        end = text.find("\n", end) + 1
+    for _line in range(rows):
+        end = data.find(b"\n", end) + 1
         if not end:
-            end = len(text)
+            end = len(data)
             break
-    first = [line.rstrip("\r") for line in text[:end].split("\n")[:search_rows]]
+    return [line.rstrip("\r") for line in data[:end].decode("utf-8").split("\n")[:rows]]
+
+
+def _separator(first: list[str], *, columns: Sequence[Column]) -> str:
+    """Comma, unless the header reads better split on semicolons or tabs (Excel in some locales uses ";")."""
     directive = re.fullmatch(r"\ufeff?sep=(.)\r?", first[0]) if first else None
     if directive:  # Excel's own "sep=;" first line
         return directive.group(1)
@@ -430,21 +452,23 @@ def _table(grid: _Grid, *, columns: Sequence[Column], search_rows: int) -> Table
             )
 
     mapped = [(grid.cells[by_key[c.key][0]], c) for c in columns if c.key in by_key]
-    keys = [column.key for _name, column in mapped]
-    cleaned = []
+    # Column by column, each cell trimmed (and normalised where the file is not NFC already), empty cells
+    # null; each column of the grid is let go as soon as it is done, so memory holds the file about once.
+    below = int((grid.frame.get_column("row") <= header_row).sum())  # the rows are in order
+    columns_found = [grid.frame.get_column("row").slice(below)]
     for name, column in mapped:
-        value = pl.col(name).str.normalize("NFC").str.strip_chars(_BLANK)
+        given = grid.frame.drop_in_place(name).slice(below)
+        value = pl.col(name) if grid.normalised else pl.col(name).str.normalize("NFC")
+        value = value.str.strip_chars(_BLANK)
         if grid.source == "xlsx":
             value = value.str.replace(_MIDNIGHT, "${1}")
-        cleaned.append(value.alias(column.key))
-    frame = (
-        grid.frame.lazy()
-        .filter(pl.col("row") > header_row)
-        .select(pl.col("row"), *cleaned)
-        .with_columns(pl.when(pl.col(key) != "").then(pl.col(key)).alias(key) for key in keys)
-        .filter(pl.any_horizontal(pl.col(key).is_not_null() for key in keys))
-        .collect()
-    )
+        value = pl.when(value != "").then(value)
+        columns_found.append(given.to_frame().select(value.alias(column.key)).to_series())
+        del given
+    frame = pl.DataFrame(columns_found)
+    blank = ~pl.any_horizontal(pl.col(column.key).is_not_null() for _name, column in mapped)
+    if frame.select(blank.any()).item():
+        frame = frame.filter(~blank)
     if frame.is_empty():
         raise FileRefused(
             _(

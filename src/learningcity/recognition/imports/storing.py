@@ -1,11 +1,12 @@
 """Store the checked rows of a file: all of them in one short transaction, or none.
 
-Two phases. Preparing takes no lock and writes nothing: the rule engine scores every row on the whole frame
-at once, and what is to be written is laid out as frames shaped like their tables (new subjects, new
-assessments, changed assessments and the audit entries of their changes). Loading is one transaction that
-moves those frames in set-wise (`learningcity.bulk`: COPY into a staging table on PostgreSQL, executemany
-on SQLite), so on SQLite other users' writes wait only for the load, not for the whole import. Cancelling
-or a crash rolls the transaction back: nothing of the file stays.
+Two phases. Preparing takes no lock and writes nothing to the database: a chunk of rows at a time, the rule
+engine scores the whole chunk at once and what is to be written is laid out as frames shaped like their
+tables (new subjects, new assessments, changed assessments and the audit entries of their changes), kept in
+Parquet files so that memory holds one chunk, not the file. Loading is one transaction that moves those
+frames in set-wise (`learningcity.bulk`: COPY into a staging table on PostgreSQL, executemany on SQLite), so
+on SQLite other users' writes wait only for the load, not for the whole import. Cancelling or a crash rolls
+the transaction back: nothing of the file stays.
 
 A row with every answer is submitted to its first review stage, as a paper form collected by the commune
 would be; a row with answers missing is kept as a draft entered on the subject's behalf, to be completed on
@@ -15,8 +16,10 @@ the web. A re-imported row whose answers, evidence notes and group are unchanged
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -44,12 +47,12 @@ from ..models import (
     SubjectKind,
 )
 from ..services import events
-from ..services.assessments import _context
+from ..services.assessments import contexts
 from ..services.rollups import rollups_refresh
 from .checking import Checked
 from .columns import Column
 
-CHUNK = 20_000  # rows scored at a time, between two looks at the cancel button
+CHUNK = 100_000  # rows prepared, then loaded, at a time (between two looks at the cancel button)
 MODELS: dict[str, Any] = {
     SubjectKind.PERSON: Person,
     SubjectKind.HOUSEHOLD: Household,
@@ -66,11 +69,24 @@ class ImportCancelled(Exception):
 
 @dataclass
 class Prepared:
-    """What a file writes, as frames shaped like their tables."""
+    """What a chunk of a file writes, as frames shaped like their tables."""
 
     subjects: pl.DataFrame  # new subjects, with `key` (their natural key) to link their assessments
     assessments: pl.DataFrame  # every good row: its assessment's columns, `assessment_id`, `key`, `changed`
-    audit: pl.DataFrame  # the audit entries of the changed assessments (`object_id` is the assessment's)
+    audit: pl.DataFrame  # the audit entries of the changed assessments, as rows of their table
+
+    PARTS = ("subjects", "assessments", "audit")
+
+    def spill(self, folder: Path) -> Path:
+        """Written to Parquet files in `folder`, so that memory need not hold every chunk at once."""
+        folder.mkdir()
+        for name in self.PARTS:
+            getattr(self, name).write_parquet(folder / f"{name}.parquet")
+        return folder
+
+    @classmethod
+    def read(cls, folder: Path) -> Prepared:
+        return cls(*(pl.read_parquet(folder / f"{name}.parquet") for name in cls.PARTS))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -93,15 +109,12 @@ def _first_stages(version: FrameworkVersion, unit_ids: list[int]) -> pl.DataFram
 
 def _contexts(version: FrameworkVersion, pairs: pl.DataFrame) -> pl.DataFrame:
     """The context values (unit flags, the subject's group) once per distinct (unit, group), as one record
-    has them (`services.assessments._context`), typed as the engine declares them."""
-    units = {u.pk: u for u in Unit.objects.filter(pk__in=pairs.get_column("unit_id").to_list())}
+    has them (`services.assessments.contexts`), typed as the engine declares them."""
     codes = [item["code"] for item in version.spec.get("context", [])]
-    framework = framework_compiled(version)
-    values = [
-        _context(Assessment(framework_version=version, unit=units[unit_id], group=group))
-        for unit_id, group in pairs.iter_rows()
-    ]
-    typed = framework.frame(values).select(codes)
+    keys = list(pairs.iter_rows())
+    units = Unit.objects.only("pk", "path").in_bulk({unit_id for unit_id, _group in keys})
+    found = contexts(version, [(units[unit_id], group) for unit_id, group in keys])
+    typed = framework_compiled(version).frame([found[key] for key in keys]).select(codes)
     return pl.concat([pairs, typed], how="horizontal")
 
 
@@ -151,33 +164,18 @@ def _item(version: FrameworkVersion, code: str) -> dict[str, Any]:
     return next(item for item in version.inputs if item["code"] == code)
 
 
-def _scored(
-    checked: Checked,
-    good: pl.DataFrame,
-    contexts: pl.DataFrame,
-    cancelled: Callable[[], bool],
-    report: Callable[[int], None],
-) -> pl.DataFrame:
-    """(row, result, level, score) of every good row, a chunk at a time."""
+def _scored(checked: Checked, good: pl.DataFrame, contexts: pl.DataFrame) -> pl.DataFrame:
+    """(row, result, level, score) of every row of `good`, scored as one frame."""
     version = checked.version
     framework = framework_compiled(version)
     score_ref = version.spec.get("feedback", {}).get("score")
-    parts = []
-    for offset in range(0, good.height, CHUNK):
-        part = good.slice(offset, CHUNK)
-        frame = part.select(pl.col("row"), pl.col("unit_id"), pl.col("v.group"), *_answers(checked.columns))
-        frame = frame.join(contexts, on=["unit_id", "v.group"], how="left", maintain_order="left")
-        scored = framework.evaluate(frame.drop("unit_id", "v.group"))
-        score = pl.col(score_ref).cast(pl.Float64) if isinstance(score_ref, str) else pl.lit(None, pl.Float64)
-        parts.append(
-            scored.select(
-                pl.col("row"), _result(version).alias("result"), pl.col("level"), score.alias("score")
-            )
-        )
-        report(offset + part.height)
-        if cancelled():
-            raise ImportCancelled
-    return pl.concat(parts) if parts else pl.DataFrame(schema={"row": pl.Int64})
+    frame = good.select(pl.col("row"), pl.col("unit_id"), pl.col("v.group"), *_answers(checked.columns))
+    frame = frame.join(contexts, on=["unit_id", "v.group"], how="left", maintain_order="left")
+    scored = framework.evaluate(frame.drop("unit_id", "v.group"))
+    score = pl.col(score_ref).cast(pl.Float64) if isinstance(score_ref, str) else pl.lit(None, pl.Float64)
+    return scored.select(
+        pl.col("row"), _result(version).alias("result"), pl.col("level"), score.alias("score")
+    )
 
 
 def _group_column(good: pl.DataFrame) -> pl.Expr:
@@ -188,12 +186,13 @@ def _group_column(good: pl.DataFrame) -> pl.Expr:
 # What to write
 
 
-def _new_subjects(checked: Checked, user: User, now: str) -> pl.DataFrame:
-    """The subjects the file names for the first time, one per natural key, as rows of their table."""
+def _new_subjects(checked: Checked, good: pl.DataFrame, user: User, now: str) -> pl.DataFrame:
+    """The subjects the file names for the first time, one per natural key, as rows of their table (a key is
+    on one row of a file without errors, so within one chunk)."""
     kind = checked.version.subject
     if kind == SubjectKind.COMMUNITY:
         return pl.DataFrame()
-    new = checked.good.filter(pl.col("subject_id").is_null()).unique(
+    new = good.filter(pl.col("subject_id").is_null()).unique(
         subset=["key"], keep="first", maintain_order=True
     )
     common = {"unit_id": pl.col("unit_id"), "name_folded": pl.col("name_folded")}
@@ -220,23 +219,18 @@ def _new_subjects(checked: Checked, user: User, now: str) -> pl.DataFrame:
     return new.select(pl.col("key"), *bulk.table_columns(MODELS[kind], values, now=now, skip=("id",)))
 
 
-def _stored(checked: Checked) -> pl.DataFrame:
-    """(assessment_id, old answers, old notes, old group) of the assessments the file changes, the JSON
+def _stored(checked: Checked, good: pl.DataFrame) -> pl.DataFrame:
+    """(assessment_id, old answers, old notes, old group) of the assessments the rows change, the JSON
     decoded with the file's own types so that the two compare value for value."""
-    ids = checked.good.get_column("assessment_id").drop_nulls().unique().to_list()
+    ids = good.get_column("assessment_id").drop_nulls().unique().sort().to_list()
     answer_types = {
-        c.input_code: checked.good.schema[f"v.{c.key}"]
-        for c in checked.columns
-        if c.key.startswith("answer.")
+        c.input_code: good.schema[f"v.{c.key}"] for c in checked.columns if c.key.startswith("answer.")
     }
     note_types = {c.input_code: pl.String for c in checked.columns if c.key.startswith("note.")}
-    stored = bulk.read_frames(
-        [
-            Assessment.objects.filter(pk__in=part)
-            .annotate(answers_text=Cast("answers", TextField()), notes_text=Cast("notes", TextField()))
-            .values_list("pk", "answers_text", "notes_text", "group")
-            for part in bulk.in_chunks(ids)
-        ],
+    stored = bulk.read_frame(
+        Assessment.objects.filter(pk__in=bulk.values_in(ids))
+        .annotate(answers_text=Cast("answers", TextField()), notes_text=Cast("notes", TextField()))
+        .values_list("pk", "answers_text", "notes_text", "group"),
         {
             "assessment_id": pl.Int64,
             "old_answers": pl.String,
@@ -255,21 +249,15 @@ def _stored(checked: Checked) -> pl.DataFrame:
 
 
 def prepare(
-    checked: Checked,
-    *,
-    user: User,
-    campaign: Campaign,
-    original_name: str,
-    now: str,
-    cancelled: Callable[[], bool] = lambda: False,
-    report: Callable[[int], None] = lambda _done: None,
+    checked: Checked, good: pl.DataFrame, *, user: User, campaign: Campaign, original_name: str, now: str
 ) -> Prepared:
-    """Score every good row and lay out what the file writes. Reads only."""
+    """Score the good rows `good` (all or a chunk of `checked.good`) and lay out what they write. Reads
+    only."""
     version = checked.version
     kind = version.subject
-    good = checked.good.with_columns(_group_column(checked.good))
+    good = good.with_columns(_group_column(good))
     pairs = good.select("unit_id", "v.group").unique()
-    scored = _scored(checked, good, _contexts(version, pairs), cancelled, report)
+    scored = _scored(checked, good, _contexts(version, pairs))
     stages = _first_stages(version, pairs.get_column("unit_id").unique().to_list())
 
     answer_columns = [c for c in checked.columns if c.key.startswith("answer.")]
@@ -317,7 +305,7 @@ def prepare(
         )
     )
     # A stored assessment changes only when its answers, notes or group do (compared value for value).
-    stored = _stored(checked)
+    stored = _stored(checked, good)
     rows = rows.join(stored, on="assessment_id", how="left", maintain_order="left").with_columns(
         (
             pl.col("assessment_id").is_not_null()
@@ -353,26 +341,37 @@ def prepare(
         pl.col("changed"),
         *bulk.table_columns(Assessment, values, now=now, skip=("id",)),
     )
-    audit = rows.filter(pl.col("changed")).select(
-        pl.col("assessment_id").cast(pl.String).alias("object_id"),
-        pl.col("unit_id"),
-        pl.concat_str(
-            [
-                pl.lit('{"file":' + json.dumps(original_name, ensure_ascii=False) + ',"before":{"answers":'),
-                pl.col("old_answers"),
-                pl.lit(',"notes":'),
-                pl.col("old_notes"),
-                pl.lit(',"group":'),
-                _json_value(pl.col("old_group")),
-                pl.lit('},"after":{"answers":'),
-                pl.col("answers"),
-                pl.lit(',"notes":'),
-                pl.col("notes"),
-                pl.lit("}}"),
-            ]
-        ).alias("data"),
+    data = pl.concat_str(
+        [
+            pl.lit('{"file":' + json.dumps(original_name, ensure_ascii=False) + ',"before":{"answers":'),
+            pl.col("old_answers"),
+            pl.lit(',"notes":'),
+            pl.col("old_notes"),
+            pl.lit(',"group":'),
+            _json_value(pl.col("old_group")),
+            pl.lit('},"after":{"answers":'),
+            pl.col("answers"),
+            pl.lit(',"notes":'),
+            pl.col("notes"),
+            pl.lit("}}"),
+        ]
     )
-    return Prepared(_new_subjects(checked, user, now), assessments, audit)
+    audit = rows.filter(pl.col("changed")).select(
+        bulk.table_columns(
+            AuditEntry,
+            {
+                "actor_id": pl.lit(user.pk),
+                "action": pl.lit("assessment.import_update"),
+                "object_type": pl.lit(Assessment._meta.label_lower),
+                "object_id": pl.col("assessment_id").cast(pl.String),
+                "unit_id": pl.col("unit_id"),
+                "data": data,
+            },
+            now=now,
+            skip=("id",),
+        )
+    )
+    return Prepared(_new_subjects(checked, good, user, now), assessments, audit)
 
 
 def _json_value(text: pl.Expr) -> pl.Expr:
@@ -391,75 +390,79 @@ def store(
     campaign: Campaign,
     original_name: str,
     cancelled: Callable[[], bool] = lambda: False,
-    progress: Callable[[int], None] | None = None,
+    say: Callable[[str], None] = lambda _step: None,
+    progress: Callable[[int], None] = lambda _done: None,
 ) -> dict[str, int]:
-    """Store every good row of a file that has no error; returns what was done. All or nothing."""
+    """Store every good row of a file that has no error; returns what was done. All or nothing.
+
+    `say` names the step ("storing": scoring and laying out, then "loading": the transaction) and
+    `progress` counts the rows done in it.
+    """
     if not checked.ok:
         raise ValueError("A file with errors is never stored.")
-    version = checked.version
+    now = bulk.now_text(timezone.now())
+    good = checked.good
+    with tempfile.TemporaryDirectory(prefix="import-") as scratch:
+        say("storing")
+        parts: list[Path] = []
+        for offset in range(0, good.height, CHUNK):
+            chunk = good.slice(offset, CHUNK)
+            prepared = prepare(
+                checked, chunk, user=user, campaign=campaign, original_name=original_name, now=now
+            )
+            parts.append(prepared.spill(Path(scratch) / str(len(parts))))
+            progress(offset + chunk.height)
+            if cancelled():
+                raise ImportCancelled
+        say("loading")
+        with transaction.atomic():
+            counts = dict.fromkeys(("rows", "new_subjects", "new_assessments", "updated_assessments"), 0)
+            counts |= {"unchanged": 0, "submitted": 0}
+            for folder in parts:
+                done = _load(Prepared.read(folder), checked.version)
+                counts = {name: counts[name] + done[name] for name in counts}
+                progress(counts["rows"])
+                if cancelled():
+                    raise ImportCancelled
+            version = checked.version
+            if framework_compiled(version).rollups:
+                rollups_refresh(campaign=campaign, version=version)
+            audit_append(
+                actor=user,
+                action="import.commit",
+                obj=campaign,
+                unit=campaign.territory,
+                data={"file": original_name, "framework": str(version), **counts},
+            )
+            events.records_changed(campaign.pk)
+    return counts
+
+
+def _load(prepared: Prepared, version: FrameworkVersion) -> dict[str, int]:
+    """Write one prepared chunk, inside the caller's transaction; what it wrote."""
     kind = version.subject
     subject_column = f"{SUBJECT_FIELDS[kind]}_id"
-    now = bulk.now_text(timezone.now())
-    prepared = prepare(
-        checked,
-        user=user,
-        campaign=campaign,
-        original_name=original_name,
-        now=now,
-        cancelled=cancelled,
-        report=progress or (lambda _done: None),
-    )
-    new = prepared.assessments.filter(pl.col("assessment_id").is_null())
-    changed = prepared.assessments.filter(pl.col("changed"))
-    audit = prepared.audit.select(
-        bulk.table_columns(
-            AuditEntry,
-            {
-                "actor_id": pl.lit(user.pk),
-                "action": pl.lit("assessment.import_update"),
-                "object_type": pl.lit(Assessment._meta.label_lower),
-                "object_id": pl.col("object_id"),
-                "unit_id": pl.col("unit_id"),
-                "data": pl.col("data"),
-            },
-            now=now,
-            skip=("id",),
+    assessments = prepared.assessments
+    new = assessments.filter(pl.col("assessment_id").is_null())
+    changed = assessments.filter(pl.col("changed"))
+    subjects = prepared.subjects
+    if subjects.height:
+        model = MODELS[kind]
+        subjects = subjects.with_columns(bulk.next_ids(model, subjects.height))
+        bulk.insert(model, subjects.drop("key"))
+        links = subjects.select(pl.col("key"), pl.col("id").alias("new_subject_id"))
+        new = new.join(links, on="key", how="left", maintain_order="left").with_columns(
+            pl.coalesce(subject_column, "new_subject_id").alias(subject_column)
         )
-    )
-    if cancelled():
-        raise ImportCancelled
-    with transaction.atomic():
-        subjects = prepared.subjects
-        if subjects.height:
-            model = MODELS[kind]
-            subjects = subjects.with_columns(bulk.next_ids(model, subjects.height))
-            bulk.insert(model, subjects.drop("key"))
-            links = subjects.select(pl.col("key"), pl.col("id").alias("new_subject_id"))
-            new = new.join(links, on="key", how="left", maintain_order="left").with_columns(
-                pl.coalesce(subject_column, "new_subject_id").alias(subject_column)
-            )
-        bulk.insert(Assessment, new.select(prepared.assessments.columns[3:]))
-        bulk.update(Assessment, changed.select(pl.col("assessment_id").alias("id"), *UPDATED, "updated_at"))
-        bulk.insert(AuditEntry, audit)
-        if framework_compiled(version).rollups:
-            rollups_refresh(campaign=campaign, version=version)
-        if cancelled():
-            raise ImportCancelled
-        written = pl.concat([new.select("status"), changed.select("status")])
-        counts = {
-            "rows": prepared.assessments.height,
-            "new_subjects": subjects.height,
-            "new_assessments": new.height,
-            "updated_assessments": changed.height,
-            "unchanged": prepared.assessments.height - new.height - changed.height,
-            "submitted": written.filter(pl.col("status") != Status.DRAFT.value).height,
-        }
-        audit_append(
-            actor=user,
-            action="import.commit",
-            obj=campaign,
-            unit=campaign.territory,
-            data={"file": original_name, "framework": str(version), **counts},
-        )
-        events.records_changed(campaign.pk)
-    return counts
+    bulk.insert(Assessment, new.select(assessments.columns[3:]))
+    bulk.update(Assessment, changed.select(pl.col("assessment_id").alias("id"), *UPDATED, "updated_at"))
+    bulk.insert(AuditEntry, prepared.audit)
+    written = pl.concat([new.select("status"), changed.select("status")])
+    return {
+        "rows": assessments.height,
+        "new_subjects": subjects.height,
+        "new_assessments": new.height,
+        "updated_assessments": changed.height,
+        "unchanged": assessments.height - new.height - changed.height,
+        "submitted": written.filter(pl.col("status") != Status.DRAFT.value).height,
+    }

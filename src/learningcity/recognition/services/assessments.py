@@ -16,7 +16,7 @@ hamlet. Each stage is acted on by the role `accounts.policy.STAGE_ROLES` names, 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,7 +31,7 @@ from learningcity.frameworks.engine import REVIEW_STAGES
 from learningcity.frameworks.models import FrameworkVersion
 from learningcity.frameworks.selectors import framework_compiled
 from learningcity.territory.models import Unit
-from learningcity.territory.selectors import unit_flag
+from learningcity.territory.selectors import units_flags
 from learningcity.text import nfc
 
 from ..models import (
@@ -84,15 +84,30 @@ def can_edit_for(actor: User, subject: Subject) -> bool:
     )
 
 
+def contexts(
+    version: FrameworkVersion, pairs: Iterable[tuple[Unit, str]]
+) -> dict[tuple[int, str], dict[str, Any]]:
+    """The framework's context values (unit flags, the subject's group) for each distinct (unit, group), by
+    (unit id, group), as the rule engine reads them beside the answers. One query, however many pairs."""
+    wanted = {(unit.pk, group): unit for unit, group in pairs}
+    flags = units_flags(wanted.values())
+    found: dict[tuple[int, str], dict[str, Any]] = {}
+    for unit_id, group in wanted:
+        values: dict[str, Any] = {}
+        for item in version.spec.get("context", []):
+            origin = item["from"]
+            if origin.startswith("unit.flag."):
+                values[item["code"]] = flags[unit_id].get(origin.removeprefix("unit.flag."), False)
+            elif origin == "subject.group":
+                values[item["code"]] = group or None
+        found[(unit_id, group)] = values
+    return found
+
+
 def _context(assessment: Assessment) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for item in assessment.framework_version.spec.get("context", []):
-        origin = item["from"]
-        if origin.startswith("unit.flag."):
-            values[item["code"]] = unit_flag(assessment.unit, origin.removeprefix("unit.flag."))
-        elif origin == "subject.group":
-            values[item["code"]] = assessment.group or None
-    return values
+    return contexts(assessment.framework_version, [(assessment.unit, assessment.group)])[
+        (assessment.unit_id, assessment.group)
+    ]
 
 
 def _coerce_answers(version: FrameworkVersion, answers: Mapping[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from learningcity.territory.models import Unit
 from learningcity.text import nfc
 
 from ..models import SUBJECT_FIELDS, Assessment, Campaign, CampaignFramework, Status, SubjectKind
-from .assessments import summarise  # the one summary of an engine row, as every stored result has it
+from .assessments import contexts, summarise  # as every stored result has them
 from .campaigns import campaign_create
 from .rollups import rollups_refresh
 
@@ -51,32 +51,6 @@ def _latest_versions(codes: set[str]) -> dict[str, FrameworkVersion]:
 def _shifted(day: dt.date | None, old_anchor: dt.date, new_anchor: dt.date) -> dt.date | None:
     """A framework's own deadline, kept at the same distance from the campaign's deadline as before."""
     return new_anchor + (day - old_anchor) if day is not None else None
-
-
-def _unit_flags(unit_ids: set[int]) -> tuple[dict[int, str], dict[int, dict[str, Any]]]:
-    """Paths of the subjects' units and the flags of every unit above them: two queries."""
-    paths = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "path"))
-    ancestors = {int(part) for path in paths.values() for part in path.strip("/").split("/") if part}
-    flags = {
-        pk: value or {}
-        for pk, value in Unit.objects.filter(pk__in=ancestors).values_list("pk", "flags")
-        if value
-    }
-    return paths, flags
-
-
-def _context(version: FrameworkVersion, path: str, group: str, flags: dict[int, dict[str, Any]]) -> tuple:
-    """The context columns of a draft (as `assessments._context` gives them, from pre-read unit flags)."""
-    ancestor_ids = [int(part) for part in path.strip("/").split("/") if part]
-    values: list[tuple[str, Any]] = []
-    for item in version.spec.get("context", []):
-        origin = item["from"]
-        if origin.startswith("unit.flag."):
-            name = origin.removeprefix("unit.flag.")
-            values.append((item["code"], any(bool(flags.get(pk, {}).get(name)) for pk in ancestor_ids)))
-        elif origin == "subject.group":
-            values.append((item["code"], group or None))
-    return tuple(values)
 
 
 @transaction.atomic
@@ -150,7 +124,19 @@ def campaign_rollover(
         .order_by("pk")
     )
     unit_ids = {row[SUBJECT_UNIT[row["subject_kind"]]] for row in rows}
-    paths, flags = _unit_flags(unit_ids)
+    units = Unit.objects.only("pk", "path").in_bulk(unit_ids)
+    # The context values (unit flags, the group) of each draft, by the one function every record uses.
+    context_of = {
+        version.pk: contexts(
+            version,
+            [
+                (units[row[SUBJECT_UNIT[row["subject_kind"]]]], row["group"])
+                for row in rows
+                if latest[row["framework_version__code"]].pk == version.pk
+            ],
+        )
+        for version in versions.values()
+    }
     results: dict[tuple[int, tuple], dict[str, Any]] = {}
     drafts: dict[tuple[int, str, int], Assessment] = {}
     outside = 0
@@ -159,7 +145,7 @@ def campaign_rollover(
         version = latest[row["framework_version__code"]]
         field = SUBJECT_FIELDS[kind]
         unit_id = row[SUBJECT_UNIT[kind]]
-        path = paths[unit_id]
+        path = units[unit_id].path
         if version.subject != kind:
             continue
         if not path.startswith(campaign.territory.path):
@@ -168,7 +154,7 @@ def campaign_rollover(
         key = (version.pk, field, row[field])
         if key in drafts:
             continue  # two versions of one framework in the old campaign: one draft on the latest
-        context = _context(version, path, row["group"], flags)
+        context = tuple(context_of[version.pk][(unit_id, row["group"])].items())
         if (version.pk, context) not in results:
             engine_row = framework_compiled(version).evaluate_one(dict(context))
             results[(version.pk, context)] = summarise(version, engine_row)

@@ -181,7 +181,7 @@ def rollups_refresh(*, campaign: Campaign, version: FrameworkVersion, include_de
     result they were decided on unless `include_decided`. Returns the number of assessments updated.
     """
     # Imported here: the assessments module imports this one (its `_store_result` calls `rollup_values`).
-    from .assessments import _context, summarise
+    from .assessments import contexts, summarise
 
     framework = framework_compiled(version)
     if not framework.rollups:
@@ -201,12 +201,8 @@ def rollups_refresh(*, campaign: Campaign, version: FrameworkVersion, include_de
     values = framework.rollup(members, SUBJECT, groups=subjects)
     # Context (unit flags, the subject's group) through the very function the one-record path uses, once per
     # distinct unit and group.
-    contexts: dict[tuple[int, str], dict[str, Any]] = {}
-    for assessment in assessments:
-        key = (assessment.unit_id, assessment.group)
-        if key not in contexts:
-            contexts[key] = _context(assessment)
-    answers = framework.frame([{**a.answers, **contexts[(a.unit_id, a.group)]} for a in assessments]).drop(
+    context_of = contexts(version, [(a.unit, a.group) for a in assessments])
+    answers = framework.frame([{**a.answers, **context_of[(a.unit_id, a.group)]} for a in assessments]).drop(
         [rule["code"] for rule in framework.rollups]
     )
     scored = framework.evaluate(

@@ -83,12 +83,18 @@ class Command(BaseCommand):
         bar = tqdm(desc="storing", unit="row", total=job.rows_total, disable=options["verbosity"] == 0)
         last = 0
 
+        def begun(name: str) -> None:  # scoring, then writing: the bar starts again for each
+            nonlocal last
+            bar.reset(total=job.rows_total)
+            bar.set_description(name)
+            last = 0
+
         def stored(done: int) -> None:
             nonlocal last
             bar.update(done - last)
             last = done
 
-        job = jobs.run_store(str(job.pk), progress=stored)
+        job = jobs.run_store(str(job.pk), say=begun, progress=stored)
         bar.close()
         if job.state != ImportJob.State.DONE:
             self._report(job, options)
