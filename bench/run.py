@@ -4,7 +4,8 @@
     DATABASE_URL=postgres://… make bench           # the same on PostgreSQL (its own scratch databases)
     .venv/bin/python bench/run.py --people 200000  # any size
 
-Each side runs in its own process on a fresh database, so that its peak memory is its own:
+Each step runs in its own process, so that its peak memory is its own; ours is set up, imported, rebuilt
+and loaded in turn in one database, the peer and the floor each in a fresh one:
 - import, ours: the learning-citizen register (people, ten answers, evidence notes) through the users' own
   path — the same job, checks and error file as the import page — then stored: people and scored, submitted
   self-assessments;
@@ -14,8 +15,15 @@ Each side runs in its own process on a fresh database, so that its peak memory i
 - import, the floor: the file loaded with no validation at all — PostgreSQL's bare COPY into a table of text
   columns, or on SQLite a bare executemany of the parsed rows.
 
-Prints a markdown table: each figure for ours, the peer and the floor, and the ratios. The rebuild, read and
-load figures of issue 6 are still to come (see docs/performance.md).
+- rebuild: the campaign's figures for every unit (ours) against an ORM loop that loads, scores and saves
+  each assessment (timed on a slice, extrapolated) and a bare Polars group-by already in memory (the floor);
+- re-scoring: a new version of the framework put in the campaign, every open assessment scored again;
+- reads: the rates by commune for the province, through the selector, the officer's page and the API
+  (p50/p95 and their queries), against an ORM aggregate over the raw rows;
+- load (with DATABASE_URL only: gunicorn and PostgreSQL, the production setup): `bench/load.py`, citizens
+  submitting while officers read dashboards, driven by locust.
+
+Prints markdown tables: each figure for ours, the peer and the floor, and the ratios.
 """
 
 from __future__ import annotations
@@ -107,8 +115,19 @@ def setup(hamlets_csv: Path) -> tuple[Any, Any]:
 # The sides
 
 
+def _prepared() -> tuple[Any, Any]:
+    """The officer and campaign that `setup` made, in a process of its own (its memory is not the side's)."""
+    import django
+
+    django.setup()
+    from learningcity.accounts.models import User
+    from learningcity.recognition.models import Campaign
+
+    return User.objects.get(username="bench-province"), Campaign.objects.get(name="Benchmark")
+
+
 def import_ours(folder: Path) -> dict[str, Any]:
-    officer, campaign = setup(folder / "hamlets.csv")
+    officer, campaign = _prepared()
     from learningcity.recognition.imports import jobs
     from learningcity.recognition.models import Assessment
 
@@ -131,30 +150,21 @@ def import_ours(folder: Path) -> dict[str, Any]:
     job = jobs.run_store(str(job.pk))
     seconds = time.perf_counter() - started
     assert job.state == "done", job.message
-    return {"rows": Assessment.objects.count(), "seconds": seconds, **rebuild_and_reads(officer, campaign)}
+    return {"rows": Assessment.objects.count(), "seconds": seconds}
 
 
 ORM_SLICE = 2_000
 
 
-def _median_seconds(action: Any, times: int = 15) -> float:
-    spent = []
-    for _ in range(times):
-        started = time.perf_counter()
-        action()
-        spent.append(time.perf_counter() - started)
-    return sorted(spent)[len(spent) // 2]
-
-
-def rebuild_and_reads(user: Any, campaign: Any) -> dict[str, Any]:
+def rebuild_and_reads() -> dict[str, Any]:
     """On the imported campaign: the rebuild (ours, an ORM loop that scores and saves each assessment, a
     bare Polars group-by) and the rates-by-commune read (ours from the aggregate table, an ORM aggregate
     over the raw rows)."""
+    user, campaign = _prepared()
     import polars as pl
     from django.db.models import Count, Q
 
     from learningcity import bulk
-    from learningcity.analytics.selectors import dashboard_for
     from learningcity.analytics.services import figures_rebuild
     from learningcity.recognition.models import Assessment, Person, Status
     from learningcity.recognition.services.assessments import _store_result
@@ -185,7 +195,7 @@ def rebuild_and_reads(user: Any, campaign: Any) -> dict[str, Any]:
     floor = time.perf_counter() - started
 
     territory = campaign.territory
-    ours_read = _median_seconds(lambda: dashboard_for(user, campaign_id=campaign.pk, unit_id=territory.pk))
+    reads = _reads(user, campaign)
 
     def orm_read() -> None:
         list(
@@ -199,13 +209,98 @@ def rebuild_and_reads(user: Any, campaign: Any) -> dict[str, Any]:
             .annotate(n=Count("id"))
         )
 
-    peer_read = _median_seconds(orm_read, times=5)
+    peer_read = _percentiles(orm_read, times=5)["p50"]
     return {
         "rebuild_seconds": rebuild,
         "rebuild_orm_seconds": orm_loop,
         "rebuild_floor_seconds": floor,
-        "read_seconds": ours_read,
         "read_orm_seconds": peer_read,
+        **reads,
+        **_rescoring(user, campaign),
+    }
+
+
+READS = 60  # requests of each kind, for the percentiles
+
+
+def _percentiles(action: Any, times: int = READS) -> dict[str, float]:
+    spent = []
+    for _ in range(times):
+        started = time.perf_counter()
+        action()
+        spent.append(time.perf_counter() - started)
+    spent.sort()
+    return {"p50": spent[len(spent) // 2], "p95": spent[min(len(spent) - 1, round(0.95 * len(spent)))]}
+
+
+def _reads(user: Any, campaign: Any) -> dict[str, Any]:
+    """The rates by commune for the province: the selector alone, the officer's page and the API call, each
+    through Django in this process (the page and the API with their middleware, sessions and templates), as
+    p50/p95 over repeated requests, with the queries each costs."""
+    from django.db import connection
+    from django.test import Client
+
+    from learningcity.analytics.selectors import dashboard_for
+
+    territory = campaign.territory
+    client = Client()
+    client.force_login(user)
+    page = f"/officer/dashboard/?campaign={campaign.pk}&unit={territory.pk}"
+    api = f"/api/figures?campaign_id={campaign.pk}&unit_id={territory.pk}"
+    for url in (page, api):
+        answer = client.get(url)
+        assert answer.status_code == 200, (url, answer.status_code)
+    found: dict[str, Any] = {}
+    for name, action in (
+        ("selector", lambda: dashboard_for(user, campaign_id=campaign.pk, unit_id=territory.pk)),
+        ("page", lambda: client.get(page)),
+        ("api", lambda: client.get(api)),
+    ):
+        queries: list[str] = []
+
+        def counted(run: Any, sql: str, *args: Any, seen: list[str] = queries) -> Any:
+            seen.append(sql)
+            return run(sql, *args)
+
+        # Counted as they run (a request clears Django's own query log when it starts).
+        with connection.execute_wrapper(counted):
+            action()
+        figures = _percentiles(action)
+        found[f"read_{name}"] = {**figures, "queries": len(queries)}
+    found["read_seconds"] = found["read_selector"]["p50"]
+    return found
+
+
+def _rescoring(user: Any, campaign: Any) -> dict[str, Any]:
+    """A new version of the learning-citizen framework (the pass mark lowered) put in the campaign: every
+    open assessment re-scored (ours), against the engine alone over the same answers already in memory
+    (the floor); the peer is the same ORM loop as the rebuild's (load, score, save each)."""
+    import polars as pl
+
+    from learningcity import bulk
+    from learningcity.frameworks.selectors import framework_compiled
+    from learningcity.frameworks.services import DATA_DIR, framework_version_load
+    from learningcity.recognition.models import Assessment
+    from learningcity.recognition.services.rescoring import campaign_framework_upgrade
+
+    text = (DATA_DIR / "vn" / "learning-citizen.yaml").read_text(encoding="utf-8")
+    text = text.replace('version: "2022.1"', 'version: "2099.1"').replace("ELSE 80 END", "ELSE 70 END")
+    version, _created = framework_version_load(text=text, source="benchmark: a corrected version")
+    framework = framework_compiled(version)
+    types = {item["code"]: framework.schema[item["code"]] for item in version.inputs}
+    answers = bulk.read_frame(
+        Assessment.objects.filter(campaign=campaign).values_list("answers"), {"answers": pl.String}
+    ).select(pl.col("answers").str.json_decode(pl.Struct(types)).struct.unnest())
+    started = time.perf_counter()
+    framework.evaluate(answers)
+    floor = time.perf_counter() - started
+    del answers
+    started = time.perf_counter()
+    counts = campaign_framework_upgrade(actor=user, campaign=campaign, version=version)
+    return {
+        "rescore_seconds": time.perf_counter() - started,
+        "rescored": counts["rescored"],
+        "rescore_floor_seconds": floor,
     }
 
 
@@ -305,11 +400,16 @@ def import_floor(folder: Path) -> dict[str, Any]:
 
 
 def side(name: str, folder: Path, limit: int) -> None:
-    result = {
-        "ours": lambda: import_ours(folder),
-        "peer": lambda: import_peer(folder, limit),
-        "floor": lambda: import_floor(folder),
-    }[name]()
+    if name == "setup":
+        setup(folder / "hamlets.csv")
+        result: dict[str, Any] = {}
+    else:
+        result = {
+            "ours": lambda: import_ours(folder),
+            "rebuild": rebuild_and_reads,
+            "peer": lambda: import_peer(folder, limit),
+            "floor": lambda: import_floor(folder),
+        }[name]()
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
@@ -329,10 +429,25 @@ def fresh_postgres(url: str, name: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
+# Which database each side works in: ours is set up, imported, rebuilt and loaded in turn, each step in a
+# process of its own so that each peak memory is the step's own.
+DATABASE = {"setup": "ours", "ours": "ours", "rebuild": "ours", "peer": "peer", "floor": "floor"}
+
+
+def database_url(name: str, *, fresh: bool) -> str | None:
+    """The side's PostgreSQL database (made empty when `fresh`), or None on SQLite."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return None
+    scratch = f"learningcity_bench_{DATABASE[name]}"
+    return fresh_postgres(url, scratch) if fresh else url.rsplit("/", 1)[0] + "/" + scratch
+
+
 def run_side(name: str, folder: Path, limit: int) -> dict[str, Any]:
-    env = {**os.environ, "DATA_DIR": str(folder / f"db-{name}")}
-    if "DATABASE_URL" in env:
-        env["DATABASE_URL"] = fresh_postgres(env["DATABASE_URL"], f"learningcity_bench_{name}")
+    env = {**os.environ, "DATA_DIR": str(folder / f"db-{DATABASE[name]}")}
+    url = database_url(name, fresh=name in ("setup", "peer", "floor"))
+    if url:
+        env["DATABASE_URL"] = url
     done = subprocess.run(  # noqa: S603 - this very script, with our own arguments
         [sys.executable, __file__, "--side", name, "--folder", str(folder), "--limit", str(limit)],
         env=env,
@@ -350,7 +465,8 @@ def main() -> None:
     )
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--side", choices=("ours", "peer", "floor"), help=argparse.SUPPRESS)
+    parser.add_argument("--side", choices=tuple(DATABASE), help=argparse.SUPPRESS)
+    parser.add_argument("--load-seconds", type=int, default=60, help="the load test's measured window")
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--limit", type=int, default=PEER_SLICE, help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -369,9 +485,20 @@ def main() -> None:
         province.write(province.generate(options.people, options.seed), folder)
         generated = time.perf_counter() - started
         limit = min(options.people, PEER_SLICE)
-        results = {name: run_side(name, folder, limit) for name in ("ours", "peer", "floor")}
+        results = {
+            name: run_side(name, folder, limit) for name in ("setup", "ours", "rebuild", "peer", "floor")
+        }
+        load_result = None
+        if "DATABASE_URL" in os.environ:  # the production setup: gunicorn and PostgreSQL
+            import load
+
+            url = database_url("ours", fresh=False)
+            assert url
+            load_result = load.run_load(url, seconds=options.load_seconds, data_dir=folder / "load")
     database = "PostgreSQL" if "DATABASE_URL" in os.environ else "SQLite"
-    rate = {name: r["rows"] / r["seconds"] for name, r in results.items()}
+    rate = {
+        name: r["rows"] / r["seconds"] for name, r in results.items() if name in ("ours", "peer", "floor")
+    }
     print(f"## Import of {options.people:,} people on {database} (generated in {generated:.1f} s)\n")
     print("| figure | ours | peer | floor | ours ÷ peer | ours ÷ floor |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
@@ -395,8 +522,10 @@ def main() -> None:
         "\nours: checked (dry run) and stored with scores; peer: django-import-export 4, bulk mode, people "
         "only; floor: the file with no validation (COPY on PostgreSQL, executemany on SQLite)."
     )
-    ours = results["ours"]
-    print(f"\n## Rebuild and reads of the same campaign ({ours['rows']:,} assessments)\n")
+    ours = results["rebuild"]
+    print(
+        f"\n## Rebuild, re-scoring and reads of the same campaign ({results['ours']['rows']:,} assessments)\n"
+    )
     print("| figure | ours | peer | floor | peer ÷ ours | ours ÷ floor |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     print(
@@ -406,16 +535,34 @@ def main() -> None:
         f"{ours['rebuild_seconds'] / ours['rebuild_floor_seconds']:.0f}× |"
     )
     print(
-        f"| rates by commune, one read (ms) | {1000 * ours['read_seconds']:.1f} | "
-        f"{1000 * ours['read_orm_seconds']:.0f} | | "
-        f"{ours['read_orm_seconds'] / ours['read_seconds']:.0f}× | |"
+        f"| re-scoring after a new framework version, {ours['rescored']:,} assessments (s) | "
+        f"{ours['rescore_seconds']:.1f} | {ours['rebuild_orm_seconds']:.0f} (extrapolated) | "
+        f"{ours['rescore_floor_seconds']:.2f} | "
+        f"{ours['rebuild_orm_seconds'] / ours['rescore_seconds']:.0f}× | "
+        f"{ours['rescore_seconds'] / ours['rescore_floor_seconds']:.0f}× |"
     )
+    print(f"| peak memory of the rebuild, re-scoring and reads (MB) | {ours['peak_mb']:,.0f} | | | | |")
+    for name, label in (
+        ("selector", "the selector alone"),
+        ("page", "the officer's page"),
+        ("api", "the API"),
+    ):
+        read = ours[f"read_{name}"]
+        print(
+            f"| rates by commune, {label}: p50 / p95 (ms), queries | {1000 * read['p50']:.1f} / "
+            f"{1000 * read['p95']:.1f}, {read['queries']} | {1000 * ours['read_orm_seconds']:.0f} (p50) | | "
+            f"{ours['read_orm_seconds'] / read['p50']:.1f}× | |"
+        )
     print(
-        "\nrebuild peer: a Django ORM loop loading, scoring and saving each assessment, timed on "
-        f"{ORM_SLICE:,} and extrapolated; floor: a bare Polars group-by of the same columns already in "
-        "memory. Reads: the dashboard's selector (aggregate table) against an ORM aggregate over the raw "
-        "rows; medians."
+        "\nrebuild and re-scoring peer: a Django ORM loop loading, scoring and saving each assessment, timed "
+        f"on {ORM_SLICE:,} and extrapolated; rebuild floor: a bare Polars group-by of the same columns "
+        "already in memory; re-scoring floor: the rule engine over the same answers already in memory. "
+        f"Reads: {READS} requests each through Django in one process, against an ORM aggregate over raw rows."
     )
+    if load_result is not None:
+        print("\n" + load.markdown(load_result))
+    else:
+        print("\nLoad: runs with DATABASE_URL (PostgreSQL and gunicorn, the production setup).")
 
 
 if __name__ == "__main__":

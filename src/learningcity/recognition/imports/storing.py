@@ -47,8 +47,8 @@ from ..models import (
     SubjectKind,
 )
 from ..services import events
-from ..services.assessments import contexts
 from ..services.rollups import rollups_refresh
+from ..services.scoring import input_of, scored
 from .checking import Checked
 from .columns import Column
 
@@ -107,17 +107,6 @@ def _first_stages(version: FrameworkVersion, unit_ids: list[int]) -> pl.DataFram
     return pl.DataFrame(rows, schema={"unit_id": pl.Int64, "stage": pl.String}, orient="row")
 
 
-def _contexts(version: FrameworkVersion, pairs: pl.DataFrame) -> pl.DataFrame:
-    """The context values (unit flags, the subject's group) once per distinct (unit, group), as one record
-    has them (`services.assessments.contexts`), typed as the engine declares them."""
-    codes = [item["code"] for item in version.spec.get("context", [])]
-    keys = list(pairs.iter_rows())
-    units = Unit.objects.only("pk", "path").in_bulk({unit_id for unit_id, _group in keys})
-    found = contexts(version, [(units[unit_id], group) for unit_id, group in keys])
-    typed = framework_compiled(version).frame([found[key] for key in keys]).select(codes)
-    return pl.concat([pairs, typed], how="horizontal")
-
-
 def _answers(columns: list[Column]) -> list[pl.Expr]:
     """Each answer typed as the engine declares it, named by its input code."""
     return [pl.col(f"v.{c.key}").alias(c.input_code) for c in columns if c.key.startswith("answer.")]
@@ -132,50 +121,12 @@ def _json_without_nulls(fields: list[pl.Expr]) -> pl.Expr:
     return encoded.str.replace_all(r'"[\w.]+":null,?', "").str.replace(r",\}$", "}")
 
 
-def _result(version: FrameworkVersion) -> pl.Expr:
-    """The stored result of every scored row as JSON: the keys `services.assessments.summarise` writes."""
-    feedback = version.spec.get("feedback", {})
-    framework = framework_compiled(version)
-
-    def pick(key: str) -> pl.Expr:
-        ref = feedback.get(key)
-        return (pl.col(ref) if isinstance(ref, str) else pl.lit(ref)).alias(key)
-
-    codes = [item["code"] for item in version.inputs]
-    shorts = [
-        pl.when(pl.col(f"short__{c}")).then(pl.lit(c)) for c in codes if "pass_min" in _item(version, c)
-    ]
-    short = (
-        pl.concat_list(shorts).list.drop_nulls() if shorts else pl.lit([], dtype=pl.List(pl.String))
-    ).alias("short")
-    passes = pl.col("level").is_in(sorted(framework.passing_levels)).alias("passes")
-    outer = pl.struct(
-        [pl.col("level"), pick("score"), pick("pass_mark"), pick("max_score"), short, passes]
-    ).struct.json_encode()
-    derived_names = list(version.spec.get("derived", {}))
-    derived = (
-        pl.struct([pl.col(n) for n in derived_names]).struct.json_encode() if derived_names else pl.lit("{}")
-    )
-    # `derived` is its own object: spliced in before the outer object's closing brace.
-    return pl.concat_str([outer.str.strip_suffix("}"), pl.lit(',"derived":'), derived, pl.lit("}")])
-
-
-def _item(version: FrameworkVersion, code: str) -> dict[str, Any]:
-    return next(item for item in version.inputs if item["code"] == code)
-
-
-def _scored(checked: Checked, good: pl.DataFrame, contexts: pl.DataFrame) -> pl.DataFrame:
+def _scored(checked: Checked, good: pl.DataFrame) -> pl.DataFrame:
     """(row, result, level, score) of every row of `good`, scored as one frame."""
-    version = checked.version
-    framework = framework_compiled(version)
-    score_ref = version.spec.get("feedback", {}).get("score")
-    frame = good.select(pl.col("row"), pl.col("unit_id"), pl.col("v.group"), *_answers(checked.columns))
-    frame = frame.join(contexts, on=["unit_id", "v.group"], how="left", maintain_order="left")
-    scored = framework.evaluate(frame.drop("unit_id", "v.group"))
-    score = pl.col(score_ref).cast(pl.Float64) if isinstance(score_ref, str) else pl.lit(None, pl.Float64)
-    return scored.select(
-        pl.col("row"), _result(version).alias("result"), pl.col("level"), score.alias("score")
+    frame = good.select(
+        pl.col("row"), pl.col("unit_id"), pl.col("v.group").alias("group"), *_answers(checked.columns)
     )
+    return scored(checked.version, frame, "row")
 
 
 def _group_column(good: pl.DataFrame) -> pl.Expr:
@@ -256,16 +207,15 @@ def prepare(
     version = checked.version
     kind = version.subject
     good = good.with_columns(_group_column(good))
-    pairs = good.select("unit_id", "v.group").unique()
-    scored = _scored(checked, good, _contexts(version, pairs))
-    stages = _first_stages(version, pairs.get_column("unit_id").unique().to_list())
+    results = _scored(checked, good)
+    stages = _first_stages(version, good.get_column("unit_id").unique().to_list())
 
     answer_columns = [c for c in checked.columns if c.key.startswith("answer.")]
     note_columns = [c for c in checked.columns if c.key.startswith("note.")]
     answers = [
         (
             pl.col(f"v.{c.key}").cast(pl.Int64)
-            if _item(version, c.input_code)["type"] == "int"
+            if input_of(version, c.input_code)["type"] == "int"
             else pl.col(f"v.{c.key}")
         ).alias(c.input_code)
         for c in answer_columns
@@ -284,7 +234,7 @@ def prepare(
         .otherwise(pl.lit(Status.APPROVED.value))
     )
     rows = (
-        good.join(scored, on="row", how="left", maintain_order="left")
+        good.join(results, on="row", how="left", maintain_order="left")
         .join(stages, on="unit_id", how="left", maintain_order="left")
         .with_columns(
             _json_without_nulls(answers).alias("answers"),

@@ -1,0 +1,132 @@
+"""The load benchmark's arithmetic: CPU ticks from /proc, latency percentiles and rates from locust's raw
+samples, errors from the whole run; and its locust users load as locust loads them. No server, no database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+sys.path.insert(0, str(BENCH))
+
+import load  # noqa: E402 - the benchmark's own module, found on the path above
+
+# Excerpt of a real run's samples.csv (20,000 people, 44 users): start, name, ms, ok.
+SAMPLES = """start,name,ms,ok
+1796594195.9389381,assessment page,995.7380999999828,1
+1796594195.9754915,dashboard,1109.785885000008,1
+1796594196.2224238,assessment page,952.8707179999856,1
+1796594196.2253232,dashboard drill-down,990.5557929999986,1
+1796594196.251831,assessment page,975.8207430000425,1
+1796594196.271525,submit,1702.2144949999756,1
+1796594196.272124,submit,1520.7251340000312,0
+1796594196.342871,assessment page,968.7237850000088,1
+1796594197.0512111,api figures,1172.525549999989,1
+"""
+WINDOW = (1796594196.2250595, 1796594197.2250595)
+
+
+def stat(pid: int, comm: str, parent: int, ticks: tuple[int, int, int, int]) -> str:
+    """A /proc/<pid>/stat line with the given parent and utime, stime, cutime, cstime."""
+    fields = ["S", str(parent), *["0"] * 9, *map(str, ticks), *["0"] * 35]
+    return f"{pid} ({comm}) {' '.join(fields)}"
+
+
+def test_proc_times_reads_utime_stime_and_the_reaped_childrens_times() -> None:
+    line = stat(42, "postgres: bench 127.0.0.1(5) idle", 7, (10, 5, 3, 2))
+    assert load.proc_times(line) == 20 and load.proc_parent(line) == 7
+    own = Path("/proc/self/stat")
+    if own.exists():  # the real format, on Linux
+        assert load.proc_parent(own.read_text()) == os.getppid() and load.proc_times(own.read_text()) >= 0
+
+
+def test_a_tree_counts_its_living_descendants_and_nothing_else() -> None:
+    stats = {
+        100: stat(100, "gunicorn", 1, (5, 1, 40, 4)),  # 40+4: workers that exited and were reaped
+        101: stat(101, "gunicorn", 100, (300, 20, 0, 0)),
+        102: stat(102, "gunicorn", 100, (280, 30, 0, 0)),
+        200: stat(200, "postgres", 1, (9, 9, 9, 9)),
+    }
+    assert load.tree_ticks(stats, 100) == 50 + 320 + 310
+    assert load.tree_ticks(stats, 999) == 0
+
+
+def test_machine_ticks_count_busy_time_without_idle_and_iowait() -> None:
+    assert load.machine_ticks("cpu  52133 0 9340 50262 1356 0 364 368 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n") == (
+        52133 + 9340 + 364 + 368,
+        52133 + 9340 + 50262 + 1356 + 364 + 368,
+    )
+
+
+def test_percentile_is_the_nearest_rank() -> None:
+    assert load.percentile([], 0.5) is None
+    assert load.percentile([30.0, 10.0, 20.0], 0.5) == 20.0
+    assert load.percentile([float(n) for n in range(1, 101)], 0.95) == 95.0
+
+
+def test_a_run_is_summarised_from_the_window_and_its_errors_from_the_whole_run(tmp_path: Path) -> None:
+    path = tmp_path / "samples.csv"
+    path.write_text(SAMPLES, encoding="utf-8")
+    cpu = {"locust": (100, 180), "gunicorn": (1000, 1150), "postgres": (500, 530), "machine": (9000, 9290)}
+    result = load.summarise(load.read_samples(path), window=WINDOW, cpu=cpu, ticks_per_second=100, cores=2)
+    assert result["seconds"] == pytest.approx(1.0)
+    # In the window: the drill-down, two pages, two submits (one refused), the API call.
+    assert result["requests"] == 6 and result["requests_per_s"] == pytest.approx(6.0)
+    assert result["submissions"] == 1 and result["submissions_ok_in_run"] == 1
+    assert result["latency"]["submit"] == {
+        "requests": 2,
+        "p50_ms": 1520.7251340000312,
+        "p95_ms": 1702.2144949999756,
+    }
+    assert result["latency"]["dashboard"] == {"requests": 0, "p50_ms": None, "p95_ms": None}
+    assert result["latency"]["all"]["requests"] == 6
+    assert result["errors"] == 1 and result["errors_by_kind"] == {"submit": 1}
+    assert result["cpu_seconds"] == pytest.approx(
+        {"locust": 0.8, "gunicorn": 1.5, "postgres": 0.3, "other": 0.3}
+    )
+    assert result["cpu_share_of_machine"]["gunicorn"] == pytest.approx(0.75)
+
+
+def test_the_table_shows_each_figure() -> None:
+    result = load.summarise(
+        [],  # an empty run still renders
+        window=(0.0, 10.0),
+        cpu={"locust": (0, 100), "machine": (0, 100)},
+    )
+    result.update(
+        users=11,
+        citizens=10,
+        officers=1,
+        workers=4,
+        worker_class="sync",
+        submit_path=load.SUBMIT_PATH,
+        pool={"drafts": 5, "returned": 0, "accounts": 5},
+        pool_exhausted=True,
+        cross_check={"before": 3, "after": 3, "grew_by": 0, "accepted": 0, "matches": True},
+    )
+    table = load.markdown(result)
+    assert "| self-assessment submissions/s | 0.0 |" in table
+    assert "| submit: requests, p50 / p95 (ms) | 0, – / – |" in table
+    assert "| CPU locust (s, share of 2 cores) | 1.0 (5 %) |" in table
+    assert "0 / 0 (matches)" in table and "the pool ran out" in table
+
+
+def test_locust_finds_a_citizen_per_ten_users_and_an_officer_for_the_rest(tmp_path: Path) -> None:
+    plan = {"users": 22, "seconds": 1, "out": str(tmp_path), "citizens": [], "officers": []}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    probe = "import load; print(load.CitizenUser.fixed_count, load.OfficerUser.fixed_count)"
+    done = subprocess.run(  # noqa: S603 - the test's own interpreter and code
+        [sys.executable, "-c", probe],
+        cwd=BENCH,
+        env={**os.environ, load.PLAN_ENV: str(tmp_path / "plan.json")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["20", "2"]
