@@ -88,6 +88,13 @@ def _ensure(frame: pl.DataFrame, columns: list[Column]) -> pl.DataFrame:
     return frame.with_columns(absent) if absent else frame
 
 
+def _attach(frame: pl.DataFrame, lookup: pl.DataFrame, *, on: list[str]) -> pl.DataFrame:
+    """`frame` with the other columns of `lookup` (unique on `on`) matched on `on`, null where none matches.
+    Joined on the key columns alone, then attached: the wide frame itself is not copied."""
+    found = frame.select(on).join(lookup, on=on, how="left", maintain_order="left")
+    return frame.with_columns(found.drop(on))
+
+
 # --------------------------------------------------------------------------------------------------------
 # Values
 
@@ -328,7 +335,7 @@ def _units(
         schema={"commune_id": pl.Int64, "hamlet_folded": pl.String, "hamlet_id": pl.Int64},
         orient="row",
     ).unique(subset=["commune_id", "hamlet_folded"], keep="first")
-    frame = frame.join(lookup, on=["commune_id", "hamlet_folded"], how="left", maintain_order="left")
+    frame = _attach(frame, lookup, on=["commune_id", "hamlet_folded"])
     unknown = (
         pl.col("hamlet").is_not_null() & pl.col("commune_id").is_not_null() & pl.col("hamlet_id").is_null()
     )
@@ -443,9 +450,7 @@ def _stored_subjects(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
     else:
         ids = frame.get_column("unit_id").drop_nulls().unique()
         stored = pl.DataFrame({"key": "u:" + ids.cast(pl.String), "subject_id": ids}, schema=keyed)
-    return frame.join(
-        stored.unique(subset=["key"], keep="first"), on="key", how="left", maintain_order="left"
-    )
+    return _attach(frame, stored.unique(subset=["key"], keep="first"), on=["key"])
 
 
 def _stored_assessments(frame: pl.DataFrame, version: FrameworkVersion, campaign: Campaign) -> pl.DataFrame:
@@ -458,7 +463,7 @@ def _stored_assessments(frame: pl.DataFrame, version: FrameworkVersion, campaign
         ),
         {"subject_id": pl.Int64, "assessment_id": pl.Int64, "status": pl.String},
     )
-    return frame.join(stored, on="subject_id", how="left", maintain_order="left")
+    return _attach(frame, stored, on=["subject_id"])
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -351,7 +351,10 @@ def store(
     if not checked.ok:
         raise ValueError("A file with errors is never stored.")
     now = bulk.now_text(timezone.now())
-    good = checked.good
+    # The cells as written are no longer needed (their typed values are stored), except the evidence notes:
+    # let them go before the rows are laid out.
+    written = [c.key for c in checked.columns if not c.key.startswith("note.")]
+    checked.good = good = checked.good.drop(written, "hamlet_folded", strict=False)
     with tempfile.TemporaryDirectory(prefix="import-") as scratch:
         say("storing")
         parts: list[Path] = []
