@@ -186,6 +186,7 @@ def markdown(result: Mapping[str, Any]) -> str:
         lines.append(f"| CPU {name} (s, share of 2 cores) | {seconds:,.1f} ({100 * share:.0f} %) |")
     check = result["cross_check"]
     lines += [
+        # "matches": equal, give or take the submissions in flight when locust stopped.
         f"| submitted in the database: grew by / accepted by the server | {check['grew_by']:,} / "
         f"{check['accepted']:,} ({'matches' if check['matches'] else 'DOES NOT MATCH'}) |",
         "",
@@ -498,7 +499,9 @@ def run_load(
             "after": after,
             "grew_by": after - before,
             "accepted": accepted,
-            "matches": after - before == accepted,
+            # A submission still on its way when locust stopped is stored but was never answered to it: at
+            # most one per citizen.
+            "matches": accepted <= after - before <= accepted + users - officers,
         },
     )
     return result

@@ -2,12 +2,33 @@ from django.apps import AppConfig
 
 
 def rebuild_later(campaign_id: int) -> None:
-    """Queue the campaign's rebuild (the listener recognition calls after its records changed)."""
+    """Queue the campaign's rebuild (the listener recognition calls after its records changed).
+
+    A stream of changes (a submission after another) keeps one rebuild waiting per campaign: while one is
+    queued and not yet started, its request time moves to now (one small UPDATE) instead of a new job
+    being queued. Moving the time, not just skipping, matters: the job skips itself when the campaign was
+    rebuilt after it was requested, and a rebuild that started before this change committed must not count.
+    """
     from django.utils import timezone
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
 
     from .tasks import figures_rebuild_campaign
 
-    figures_rebuild_campaign.enqueue(campaign_id, timezone.now().isoformat())
+    requested_at = timezone.now().isoformat()
+    backend = figures_rebuild_campaign.get_backend()
+    if isinstance(backend, DatabaseBackend):
+        waiting = DBTaskResult.objects.filter(
+            status=TaskResultStatus.READY,
+            backend_name=backend.alias,
+            task_path=figures_rebuild_campaign.module_path,
+            args_kwargs__args__0=campaign_id,
+        )
+        # The worker locks a job's row to start it: once started, it is no longer READY here.
+        if waiting.update(args_kwargs={"args": [campaign_id, requested_at], "kwargs": {}}):
+            return
+    figures_rebuild_campaign.enqueue(campaign_id, requested_at)
 
 
 class AnalyticsConfig(AppConfig):

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, FilterSchema, Query, Router, Schema
 from ninja.pagination import paginate
@@ -15,7 +16,14 @@ from pydantic import model_validator
 from learningcity.accounts.models import User
 from learningcity.frameworks.models import FrameworkVersion
 from learningcity.recognition import selectors, services
-from learningcity.recognition.models import SUBJECT_FIELDS, Assessment, Certificate, Status, SubjectKind
+from learningcity.recognition.models import (
+    SUBJECT_FIELDS,
+    SUBJECT_RELATED,
+    Assessment,
+    Certificate,
+    Status,
+    SubjectKind,
+)
 
 from .auth import ApiRequest
 from .campaigns import FrameworkRef
@@ -27,10 +35,6 @@ router = Router(tags=["assessments"])
 
 Answer = int | float | bool | Text | None
 Code = Annotated[Text, Field(max_length=63)]
-
-
-# The subject of each assessment, read with it (each nullable: LEFT OUTER JOINs, no query per row).
-SUBJECT_RELATED = ("person", "household__head", "clan", "organisation", "community")
 
 
 def assessments_readable(user: User) -> QuerySet[Assessment]:
@@ -204,7 +208,10 @@ class EvaluationOut(Schema):
 
 
 def visible_assessment(request: ApiRequest, assessment_id: Id) -> Assessment:
-    return get_object_or_404(assessments_readable(request.auth), pk=assessment_id)
+    assessment = selectors.assessment_visible(request.auth, assessment_id)
+    if assessment is None:
+        raise Http404
+    return assessment
 
 
 @router.get(

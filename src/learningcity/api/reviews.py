@@ -13,8 +13,9 @@ from ninja.pagination import paginate
 
 from learningcity.accounts import policy
 from learningcity.recognition import selectors, services
+from learningcity.recognition.models import SUBJECT_RELATED
 
-from .assessments import SUBJECT_RELATED, AssessmentDetailOut, AssessmentOut, visible_assessment
+from .assessments import AssessmentDetailOut, AssessmentOut, visible_assessment
 from .auth import ApiRequest
 from .certificates import CertificateOut
 from .errors import problems

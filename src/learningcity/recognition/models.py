@@ -234,6 +234,17 @@ SUBJECT_FIELDS: dict[str, str] = {
     SubjectKind.ORGANISATION: "organisation",
     SubjectKind.COMMUNITY: "community",
 }
+# What reading assessments joins for their subjects. A list joins every kind (nullable outer joins: no query
+# per row); one assessment joins only its own kind's, since a dozen outer joins take PostgreSQL longer to plan
+# than to run.
+SUBJECT_RELATED = ("person", "household__head", "clan", "organisation", "community")
+SUBJECT_RELATED_OF_KIND: dict[str, tuple[str, ...]] = {
+    SubjectKind.PERSON: ("person",),
+    SubjectKind.HOUSEHOLD: ("household__head", "household__unit"),
+    SubjectKind.CLAN: ("clan__unit",),
+    SubjectKind.ORGANISATION: ("organisation__unit",),
+    SubjectKind.COMMUNITY: ("community",),
+}
 
 
 def _exactly_one_subject() -> models.Q:

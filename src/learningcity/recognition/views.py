@@ -38,7 +38,6 @@ from .models import (
     Assessment,
     Campaign,
     Clan,
-    Evidence,
     Household,
     Organisation,
     Person,
@@ -46,6 +45,7 @@ from .models import (
     SubjectKind,
 )
 from .selectors import subjects as subject_selectors
+from .services.assessments import assessment_save_and_submit
 from .services.decisions import can_appeal
 
 STAGE_LABELS = {
@@ -55,15 +55,6 @@ STAGE_LABELS = {
 }
 # How many members an assessment page lists; the rest are counted.
 MEMBERS_SHOWN = 200
-# The assessment's subject and its relations, read with the page (each nullable: LEFT OUTER JOINs).
-SUBJECT_RELATED = (
-    "person",
-    "household__head",
-    "household__unit",
-    "clan__unit",
-    "organisation__unit",
-    "community",
-)
 
 
 def _user(request: HttpRequest) -> User:
@@ -71,9 +62,12 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _assessments_visible(user: User) -> QuerySet[Assessment]:
-    """The assessments the user may read, with every kind of subject joined for the pages."""
-    return selectors.assessments_visible(user).select_related(*SUBJECT_RELATED)
+def _assessment_or_404(user: User, pk: int) -> Assessment:
+    """One assessment the user may read, with its framework, unit, campaign and subject (404 otherwise)."""
+    assessment = selectors.assessment_visible(user, pk)
+    if assessment is None:
+        raise Http404
+    return assessment
 
 
 def _households_headed(user: User) -> QuerySet[Household]:
@@ -133,7 +127,7 @@ def home(request: HttpRequest) -> HttpResponse:
         user = _user(request)
         households = list(_households_headed(user))
         assessments = list(
-            _assessments_visible(user)
+            selectors.assessments_visible(user)
             .filter(Q(person=person) | Q(household__in=[h.pk for h in households]))
             .order_by("-campaign__year", "pk")
         )
@@ -281,7 +275,9 @@ def _member_assessments(
         for rule in assessment.framework_version.spec.get("rollups", [])
         if rule.get("framework") and rule.get("over") == field
     }
-    found = _assessments_visible(user).filter(campaign_id=assessment.campaign_id, **{f"{field}_id__in": ids})
+    found = selectors.assessments_visible(user).filter(
+        campaign_id=assessment.campaign_id, **{f"{field}_id__in": ids}
+    )
     if frameworks:
         found = found.filter(framework_version__code__in=frameworks)
     return {getattr(a, f"{field}_id"): a for a in found.order_by("-updated_at")[: len(ids) * 4]}
@@ -382,7 +378,7 @@ def _page(
 @require_http_methods(["GET", "POST"])
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The assessment page; POST saves (action=save) or saves and submits (action=submit)."""
-    assessment = get_object_or_404(_assessments_visible(_user(request)), pk=pk)
+    assessment = _assessment_or_404(_user(request), pk)
     editable = assessment.is_editable and services.can_edit_for(_user(request), assessment.subject)
     version = assessment.framework_version
     if request.method != "POST":
@@ -393,17 +389,17 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
     form = AssessmentForm(request.POST, version=version)
     if form.is_valid():
+        # A submission sends what is on the screen, saved even when the submission is refused.
+        submit = request.POST.get("action") == "submit"
+        store = assessment_save_and_submit if submit else services.assessment_save
         try:
-            # A submission sends what is on the screen: save first, so nothing typed is lost if it is refused.
-            assessment = services.assessment_save(
+            assessment = store(
                 actor=_user(request),
                 assessment=assessment,
                 answers=form.answers(),
                 group=form.group() or None,
                 notes=form.notes(),
             )
-            if request.POST.get("action") == "submit":
-                assessment = services.assessment_submit(actor=_user(request), assessment=assessment)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -415,7 +411,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             return redirect("recognition:assessment", pk=assessment.pk)
     # Refused: show the page again with what was typed and why (the draft may have been saved already).
-    assessment = get_object_or_404(_assessments_visible(_user(request)), pk=pk)
+    assessment = _assessment_or_404(_user(request), pk)
     editable = assessment.is_editable and services.can_edit_for(_user(request), assessment.subject)
     return _page(request, assessment, form, editable, status=400)
 
@@ -429,7 +425,9 @@ def assessment_preview(request: HttpRequest, pk: int) -> JsonResponse:
     """
     if not request.user.is_authenticated:
         return JsonResponse({"error": "login_required"}, status=401)
-    assessment = get_object_or_404(_assessments_visible(_user(request)), pk=pk)
+    # Only what scoring reads: no subject.
+    found = selectors.assessments_visible(_user(request)).select_related(None)
+    assessment = get_object_or_404(found.select_related("framework_version", "unit"), pk=pk)
     version = assessment.framework_version
     form = AssessmentForm(request.POST, version=version)
     answers = form.answers()
@@ -458,16 +456,11 @@ def assessment_preview(request: HttpRequest, pk: int) -> JsonResponse:
     )
 
 
-def _evidence_visible(user: User) -> QuerySet[Evidence]:
-    """Evidence of the assessments the user may read (`selectors.evidence_visible`, household heads too)."""
-    return Evidence.objects.filter(assessment__in=_assessments_visible(user).values("pk"))
-
-
 @login_required
 @require_POST
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Attach one file to one indicator (multipart), then back to the page at that indicator."""
-    assessment = get_object_or_404(_assessments_visible(_user(request)), pk=pk)
+    assessment = _assessment_or_404(_user(request), pk)
     form = EvidenceForm(request.POST, request.FILES)
     target = reverse("recognition:assessment", kwargs={"pk": assessment.pk})
     if not form.is_valid():
@@ -490,7 +483,9 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    evidence = get_object_or_404(_evidence_visible(_user(request)).select_related("assessment"), pk=pk)
+    evidence = get_object_or_404(
+        selectors.evidence_visible(_user(request)).select_related("assessment"), pk=pk
+    )
     assessment_pk, code = evidence.assessment_id, evidence.input_code
     services.evidence_remove(actor=_user(request), evidence=evidence)
     messages.success(request, _("Removed %(name)s.") % {"name": evidence.original_name})
@@ -501,7 +496,7 @@ def evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """An evidence file, only for those who may read its assessment; always a download, never inline."""
-    evidence = get_object_or_404(_evidence_visible(_user(request)), pk=pk)
+    evidence = get_object_or_404(selectors.evidence_visible(_user(request)), pk=pk)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:

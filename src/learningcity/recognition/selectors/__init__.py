@@ -6,6 +6,7 @@ communities, duplicates) and `selectors.decisions` (review deadlines, decisions)
 
 from .core import (
     READER_ROLES,
+    assessment_visible,
     assessments_due,
     assessments_visible,
     campaigns_visible,
@@ -19,6 +20,7 @@ from .core import (
 
 __all__ = [
     "READER_ROLES",
+    "assessment_visible",
     "assessments_due",
     "assessments_visible",
     "campaigns_visible",

@@ -8,7 +8,7 @@ from learningcity.accounts import policy
 from learningcity.accounts.models import User
 from learningcity.text import fold
 
-from ..models import Assessment, Campaign, Certificate, Evidence, Person, Status
+from ..models import SUBJECT_RELATED_OF_KIND, Assessment, Campaign, Certificate, Evidence, Person, Status
 from ..services import id_number_hash
 
 # Officers read the people and assessments of their subtree; a citizen reads their own.
@@ -50,6 +50,26 @@ def _own(user: User) -> Q:
 def assessments_visible(user: User) -> QuerySet[Assessment]:
     return Assessment.objects.filter(policy.scope_q(user, READER_ROLES, "unit") | _own(user)).select_related(
         "person", "unit", "campaign", "framework_version"
+    )
+
+
+# What reading one assessment joins besides its subject.
+ASSESSMENT_RELATED = ("framework_version", "unit", "campaign", "entered_by")
+
+
+def assessment_visible(user: User, pk: int) -> Assessment | None:
+    """The assessment `pk` if the user may read it (None otherwise), with its framework version, unit,
+    campaign, who entered it and its subject read along.
+
+    Two small queries rather than one large one: which kind of subject it has, as far as the user may see
+    it, then the row with that subject's relations only (`SUBJECT_RELATED_OF_KIND`)."""
+    kind = assessments_visible(user).filter(pk=pk).values_list("subject_kind", flat=True).first()
+    if kind is None:
+        return None
+    return (
+        Assessment.objects.filter(pk=pk)
+        .select_related(*ASSESSMENT_RELATED, *SUBJECT_RELATED_OF_KIND[kind])
+        .first()
     )
 
 

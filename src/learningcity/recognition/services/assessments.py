@@ -36,6 +36,7 @@ from learningcity.text import nfc
 
 from ..models import (
     SUBJECT_FIELDS,
+    SUBJECT_RELATED_OF_KIND,
     Assessment,
     Campaign,
     Certificate,
@@ -203,14 +204,12 @@ def _store_result(assessment: Assessment) -> None:
     assessment.score = float(score) if score is not None else None
 
 
-# The subject's own relations, read with every locked assessment (nullable: lock only the assessment row).
-SUBJECT_RELATED = ("person", "household__head", "clan", "organisation", "community")
-
-
-def _locked(pk: int) -> Assessment:
+def _locked(pk: int, kind: str) -> Assessment:
+    """The assessment, its row locked until the transaction ends (not its relations'), with its framework
+    version, unit, campaign and subject of `kind` (an assessment never changes its kind)."""
     return (
         Assessment.objects.select_for_update(of=("self",))
-        .select_related("framework_version", "unit", "campaign", *SUBJECT_RELATED)
+        .select_related("framework_version", "unit", "campaign", *SUBJECT_RELATED_OF_KIND[kind])
         .get(pk=pk)
     )
 
@@ -267,17 +266,14 @@ def assessment_start(
     return assessment
 
 
-@transaction.atomic
-def assessment_save(
-    *,
+def _answers_apply(
     actor: User,
     assessment: Assessment,
     answers: Mapping[str, Any],
-    group: str | None = None,
-    notes: Mapping[str, str] | None = None,
-) -> Assessment:
-    """Store a draft's answers (all or some) and its fresh result; only drafts and returned ones change."""
-    assessment = _locked(assessment.pk)
+    group: str | None,
+    notes: Mapping[str, str] | None,
+) -> None:
+    """Put a draft's new answers (and group and notes) on the locked assessment, unsaved and unscored."""
     if not can_edit_for(actor, assessment.subject):
         raise PermissionDenied(_("You cannot change this assessment."))
     if not assessment.is_editable:
@@ -295,6 +291,20 @@ def assessment_save(
     if subject_user_id(assessment.subject) != actor.pk:
         assessment.entered_on_behalf = True
     assessment.entered_by = actor
+
+
+@transaction.atomic
+def assessment_save(
+    *,
+    actor: User,
+    assessment: Assessment,
+    answers: Mapping[str, Any],
+    group: str | None = None,
+    notes: Mapping[str, str] | None = None,
+) -> Assessment:
+    """Store a draft's answers (all or some) and its fresh result; only drafts and returned ones change."""
+    assessment = _locked(assessment.pk, assessment.subject_kind)
+    _answers_apply(actor, assessment, answers, group, notes)
     _store_result(assessment)
     assessment.save()
     return assessment
@@ -302,27 +312,33 @@ def assessment_save(
 
 def missing_evidence(assessment: Assessment) -> list[str]:
     """Inputs whose evidence is required and has neither a file nor a written note."""
-    with_files = set(assessment.evidence.values_list("input_code", flat=True))
-    return [
+    described = [
         item["code"]
         for item in assessment.framework_version.inputs
-        if item.get("evidence") == "required"
-        and item["code"] not in with_files
-        and not assessment.notes.get(item["code"])
+        if item.get("evidence") == "required" and not assessment.notes.get(item["code"])
     ]
+    if not described:  # every required piece is described in words: no need to look for files
+        return []
+    with_files = set(assessment.evidence.values_list("input_code", flat=True))
+    return [code for code in described if code not in with_files]
 
 
-def _stages(assessment: Assessment) -> list[str]:
+def _stages(assessment: Assessment, *, actor: User | None = None) -> list[str]:
     """The review chain that applies to the assessment: a hamlet stage only below a hamlet.
 
     Nobody reviews their own assessment: a stage whose reviewer role the applicant holds there (a hamlet
-    head's own self-assessment) goes up to the next level instead, so it is never stuck.
+    head's own self-assessment) goes up to the next level instead, so it is never stuck. `actor`, when
+    given, is not read again if they are the applicant.
     """
     levels = set(Unit.objects.filter(pk__in=assessment.unit.ancestor_ids).values_list("level", flat=True))
     chain = [stage for stage in assessment.framework_version.review_chain if stage in levels]
     applicant_id = subject_user_id(assessment.subject)
-    applicant = User.objects.filter(pk=applicant_id).first() if applicant_id is not None else None
-    if applicant is None:
+    if applicant_id is None:
+        return chain
+    applicant = actor if actor is not None and actor.pk == applicant_id else None
+    applicant = applicant or User.objects.filter(pk=applicant_id).first()
+    # Most applicants review nothing there: one look at all the reviewer roles instead of one per stage.
+    if applicant is None or not policy.covers(applicant, policy.STAGE_ROLES.values(), assessment.unit):
         return chain
     stages: list[str] = []
     for stage in chain:
@@ -336,32 +352,30 @@ def _stages(assessment: Assessment) -> list[str]:
     return stages
 
 
-@transaction.atomic
-def assessment_submit(*, actor: User, assessment: Assessment) -> Assessment:
-    """Send a complete self-assessment to its first review stage."""
-    assessment = _locked(assessment.pk)
-    if not can_edit_for(actor, assessment.subject):
-        raise PermissionDenied(_("You cannot submit this assessment."))
-    if not assessment.is_editable:
-        raise ValidationError(_("This assessment was already submitted."))
+def _submission_refused(assessment: Assessment) -> ValidationError | None:
+    """Why the (editable) assessment cannot be submitted yet, or None."""
     version = assessment.framework_version
     if version.spec.get("groups") and not assessment.group:
-        raise ValidationError({"group": _("Choose your citizen group.")})
+        return ValidationError({"group": _("Choose your citizen group.")})
     unanswered = [item["code"] for item in version.inputs if item["code"] not in assessment.answers]
     if unanswered:
-        raise ValidationError(
+        return ValidationError(
             _("Answer every indicator before submitting (missing: %(codes)s).")
             % {"codes": ", ".join(unanswered)}
         )
     lacking = missing_evidence(assessment)
     if lacking:
-        raise ValidationError(
+        return ValidationError(
             _("Attach evidence or describe it for: %(codes)s.") % {"codes": ", ".join(lacking)}
         )
     if timezone.localdate() > assessment.campaign.submission_deadline:
-        raise ValidationError(_("The campaign's submission deadline has passed."))
-    stages = _stages(assessment)
-    _store_result(assessment)
+        return ValidationError(_("The campaign's submission deadline has passed."))
+    return None
+
+
+def _send(actor: User, assessment: Assessment) -> None:
+    """Send the locked, scored assessment to its first stage: save, audit, and tell after commit."""
+    stages = _stages(assessment, actor=actor)
     assessment.status = Status.SUBMITTED if stages else Status.APPROVED
     assessment.review_stage = stages[0] if stages else ""
     assessment.submitted_at = timezone.now()
@@ -376,7 +390,47 @@ def assessment_submit(*, actor: User, assessment: Assessment) -> Assessment:
         data={"score": assessment.score, "level": assessment.level},
     )
     events.records_changed(assessment.campaign_id)
+
+
+@transaction.atomic
+def assessment_submit(*, actor: User, assessment: Assessment) -> Assessment:
+    """Send a complete self-assessment to its first review stage."""
+    assessment = _locked(assessment.pk, assessment.subject_kind)
+    if not can_edit_for(actor, assessment.subject):
+        raise PermissionDenied(_("You cannot submit this assessment."))
+    if not assessment.is_editable:
+        raise ValidationError(_("This assessment was already submitted."))
+    refused = _submission_refused(assessment)
+    if refused is not None:
+        raise refused
+    _store_result(assessment)
+    _send(actor, assessment)
     return assessment
+
+
+def assessment_save_and_submit(
+    *,
+    actor: User,
+    assessment: Assessment,
+    answers: Mapping[str, Any],
+    group: str | None = None,
+    notes: Mapping[str, str] | None = None,
+) -> Assessment:
+    """`assessment_save` then `assessment_submit`, as the form's submit button asks: one transaction, one
+    locked read, one scoring, the same rows, audit entry and events as the two calls.
+
+    A refused save stores nothing. A refused submission still stores the answers (nothing typed is lost, as
+    with the save alone) and then raises its ValidationError."""
+    with transaction.atomic():
+        assessment = _locked(assessment.pk, assessment.subject_kind)
+        _answers_apply(actor, assessment, answers, group, notes)
+        _store_result(assessment)
+        refused = _submission_refused(assessment)
+        if refused is None:
+            _send(actor, assessment)
+            return assessment
+        assessment.save()
+    raise refused
 
 
 class Decision:
@@ -402,7 +456,7 @@ def can_review(actor: User, assessment: Assessment) -> bool:
 @transaction.atomic
 def assessment_review(*, actor: User, assessment: Assessment, decision: str, reason: str = "") -> Assessment:
     """A reviewer's decision at the current stage: approve, or return or reject (each with a reason)."""
-    assessment = _locked(assessment.pk)
+    assessment = _locked(assessment.pk, assessment.subject_kind)
     if decision not in Decision.ALL:
         raise ValidationError({"decision": _("Choose approve, return or reject.")})
     if not can_review(actor, assessment):
@@ -476,7 +530,7 @@ def assessment_certify(*, actor: User, assessment: Assessment) -> Certificate:
 def recognise(*, actor: User, assessment: Assessment) -> Certificate:
     """`assessment_certify` without the refresh of what depends on it: a decision recognising many subjects
     refreshes their dependents once. Call inside a transaction."""
-    assessment = _locked(assessment.pk)
+    assessment = _locked(assessment.pk, assessment.subject_kind)
     if not can_certify(actor, assessment):
         raise PermissionDenied(_("You cannot recognise this assessment."))
     certificate_spec = assessment.framework_version.spec.get("certificate") or {}

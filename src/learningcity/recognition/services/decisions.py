@@ -39,6 +39,7 @@ from learningcity.territory.models import Era, Level, Unit
 from learningcity.text import fold, nfc
 
 from ..models import (
+    SUBJECT_RELATED,
     Assessment,
     Campaign,
     CampaignFramework,
@@ -49,7 +50,6 @@ from ..models import (
 )
 from . import events
 from .assessments import (
-    SUBJECT_RELATED,
     Decision,
     _is_own,
     _locked,
@@ -321,7 +321,7 @@ def assessment_revoke(*, actor: User, assessment: Assessment, reason: str) -> As
     The decision that recognised it stays as issued (it is a dated document); its certificate is marked
     revoked.
     """
-    assessment = _locked(assessment.pk)
+    assessment = _locked(assessment.pk, assessment.subject_kind)
     if not can_revoke(actor, assessment):
         raise PermissionDenied(_("You cannot revoke this recognition."))
     reason = _reason(reason, _("Give the reason for revoking; the holder will read it."))
@@ -409,7 +409,7 @@ def can_decide_appeal(actor: User, assessment: Assessment) -> bool:
 @transaction.atomic
 def assessment_appeal(*, actor: User, assessment: Assessment, reason: str) -> Assessment:
     """The applicant (or an enrolment officer on their behalf) contests a rejection, once, with a reason."""
-    assessment = _locked(assessment.pk)
+    assessment = _locked(assessment.pk, assessment.subject_kind)
     if not can_edit_for(actor, assessment.subject):
         raise PermissionDenied(_("You cannot appeal for this assessment."))
     if assessment.status != Status.REJECTED:
@@ -437,7 +437,7 @@ def assessment_appeal(*, actor: User, assessment: Assessment, reason: str) -> As
 def appeal_decide(*, actor: User, assessment: Assessment, uphold: bool, reason: str) -> Assessment:
     """Decide an appeal with a reason: uphold it (the assessment goes back to the stage that rejected it, to
     be reviewed again) or dismiss it (the rejection becomes final: there is no second appeal)."""
-    assessment = _locked(assessment.pk)
+    assessment = _locked(assessment.pk, assessment.subject_kind)
     if not can_decide_appeal(actor, assessment):
         raise PermissionDenied(_("This appeal is not yours to decide."))
     reason = _reason(reason, _("Give the reason for your decision on the appeal; the citizen will read it."))
