@@ -89,48 +89,58 @@ def _restated(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _breakdowns(frame: pl.DataFrame, year: int, with_group: bool) -> pl.DataFrame:
-    """One row per record and breakdown: (dimension, value) for everyone, and by the level its result
-    reached (among those sent for review), group, sex, age and ethnicity where the record has them."""
-    parts = [frame.with_columns(pl.lit(Dimension.ALL.value).alias("dimension"), pl.lit("").alias("value"))]
+def _breakdowns(frame: pl.DataFrame, year: int, with_group: bool) -> list[pl.LazyFrame]:
+    """The records once per breakdown: (dimension, value) for everyone, and by the level its result reached
+    (among those sent for review), group, sex, age and ethnicity where the record has them. Lazy: each is
+    counted by `_per_unit` without the copies being laid out side by side."""
+    rows = frame.lazy()
+    kept = [name for name in ("path", "split", "status") if name in frame.columns]
+
+    def part(records: pl.LazyFrame, dimension: str, value: pl.Expr) -> pl.LazyFrame:
+        return records.select(*kept, pl.lit(dimension).alias("dimension"), value.alias("value"))
+
+    parts = [part(rows, Dimension.ALL.value, pl.lit(""))]
     if "result_level" in frame.columns:
-        parts.append(
-            frame.filter(
-                pl.col("status").is_in(SUBMITTED) & (pl.col("result_level").fill_null("") != "")
-            ).with_columns(
-                pl.lit(Dimension.LEVEL.value).alias("dimension"), pl.col("result_level").alias("value")
-            )
+        reviewed = rows.filter(
+            pl.col("status").is_in(SUBMITTED) & (pl.col("result_level").fill_null("") != "")
         )
+        parts.append(part(reviewed, Dimension.LEVEL.value, pl.col("result_level")))
     if with_group and "group" in frame.columns:
-        parts.append(
-            frame.filter(pl.col("group") != "").with_columns(
-                pl.lit(Dimension.GROUP.value).alias("dimension"), pl.col("group").alias("value")
-            )
-        )
+        parts.append(part(rows.filter(pl.col("group") != ""), Dimension.GROUP.value, pl.col("group")))
     if "sex" in frame.columns:
-        people = frame.filter(pl.col("sex").is_not_null())
+        people = rows.filter(pl.col("sex").is_not_null())
         parts += [
-            people.with_columns(pl.lit(Dimension.SEX.value).alias("dimension"), pl.col("sex").alias("value")),
-            people.with_columns(
-                pl.lit(Dimension.AGE.value).alias("dimension"),
-                _age_band(pl.col("birth_year"), year).alias("value"),
-            ).filter(pl.col("value") != ""),
-            people.filter(pl.col("ethnicity").fill_null("") != "").with_columns(
-                pl.lit(Dimension.ETHNICITY.value).alias("dimension"), pl.col("ethnicity").alias("value")
+            part(people, Dimension.SEX.value, pl.col("sex")),
+            part(people, Dimension.AGE.value, _age_band(pl.col("birth_year"), year)).filter(
+                pl.col("value") != ""
+            ),
+            part(
+                people.filter(pl.col("ethnicity").fill_null("") != ""),
+                Dimension.ETHNICITY.value,
+                pl.col("ethnicity"),
             ),
         ]
-    columns = [c for c in parts[0].columns]
-    return pl.concat([part.select(columns) for part in parts], how="vertical")
+    return parts
 
 
-def _per_unit(frame: pl.DataFrame, counts: dict[str, pl.Expr]) -> pl.DataFrame:
-    """Each record counted for every unit on its path: (unit_id, dimension, value) → the counts."""
-    exploded = frame.with_columns(
+def _per_unit(parts: list[pl.LazyFrame], counts: dict[str, pl.Expr]) -> pl.DataFrame:
+    """Each record counted for every unit on its path: (unit_id, dimension, value) → the counts. Counted
+    first where the records are (one row per unit of record, dimension and value: thousands, not millions),
+    then those sums added up the path, since every count is a sum."""
+    leaves = pl.concat(
+        [
+            part.group_by("path", "dimension", "value").agg(
+                *[expression.alias(name) for name, expression in counts.items()],
+                pl.col("split").any().alias("partial"),
+            )
+            for part in parts
+        ]
+    ).collect()
+    exploded = leaves.with_columns(
         pl.col("path").str.strip_chars("/").str.split("/").cast(pl.List(pl.Int64)).alias("unit_id")
     ).explode("unit_id")
     return exploded.group_by("unit_id", "dimension", "value").agg(
-        *[expression.alias(name) for name, expression in counts.items()],
-        pl.col("split").any().alias("partial"),
+        *[pl.col(name).sum().cast(pl.Int64) for name in counts], pl.col("partial").any()
     )
 
 
