@@ -30,6 +30,8 @@ from . import events
 from .rollups import OPEN_STATUSES, rollups_refresh
 from .scoring import scored
 
+CHUNK = 200_000  # assessments re-scored at a time
+
 
 @transaction.atomic
 def campaign_framework_upgrade(
@@ -54,37 +56,39 @@ def campaign_framework_upgrade(
         raise ValidationError({"framework": _("The new version assesses another kind of subject.")})
 
     stored = Assessment.objects.filter(campaign=campaign, framework_version=old)
-    open_ones = stored.filter(status__in=OPEN_STATUSES)
+    open_ids = bulk.read_frame(stored.filter(status__in=OPEN_STATUSES).values_list("pk"), {"id": pl.Int64})
     types = {item["code"]: framework_compiled(version).schema[item["code"]] for item in version.inputs}
-    rows = bulk.read_frame(
-        open_ones.annotate(answers_text=Cast("answers", TextField())).values_list(
-            "pk", "unit_id", "group", "answers_text"
-        ),
-        {"id": pl.Int64, "unit_id": pl.Int64, "group": pl.String, "answers": pl.String},
-    )
-    # The stored answers read as the new version declares its inputs: an input it no longer has is left
-    # out, one it adds is missing (null), as on the form.
-    answers = rows.select(
-        "id", "unit_id", "group", pl.col("answers").str.json_decode(pl.Struct(types)).struct.unnest()
-    )
-    results = scored(version, answers, "id") if rows.height else pl.DataFrame()
-    if rows.height:
+    now = bulk.now_text(timezone.now())
+    # A chunk at a time, so that memory holds one chunk's answers and results, not the campaign's.
+    for offset in range(0, open_ids.height, CHUNK):
+        ids = open_ids.get_column("id").slice(offset, CHUNK).to_list()
+        rows = bulk.read_frame(
+            Assessment.objects.filter(pk__in=bulk.values_in(ids))
+            .annotate(answers_text=Cast("answers", TextField()))
+            .values_list("pk", "unit_id", "group", "answers_text"),
+            {"id": pl.Int64, "unit_id": pl.Int64, "group": pl.String, "answers": pl.String},
+        )
+        # The stored answers read as the new version declares its inputs: an input it no longer has is left
+        # out, one it adds is missing (null), as on the form.
+        answers = rows.select(
+            "id", "unit_id", "group", pl.col("answers").str.json_decode(pl.Struct(types)).struct.unnest()
+        )
         bulk.update(
             Assessment,
-            results.select(
+            scored(version, answers, "id").select(
                 "id",
                 "result",
                 "level",
                 "score",
                 pl.lit(version.pk).alias("framework_version_id"),
-                pl.lit(bulk.now_text(timezone.now())).alias("updated_at"),
+                pl.lit(now).alias("updated_at"),
             ),
         )
     link.framework_version = version
     link.save(update_fields=["framework_version"])
     if framework_compiled(version).rollups:
         rollups_refresh(campaign=campaign, version=version)
-    counts = {"rescored": rows.height, "kept_decided": stored.exclude(status__in=OPEN_STATUSES).count()}
+    counts = {"rescored": open_ids.height, "kept_decided": stored.exclude(status__in=OPEN_STATUSES).count()}
     audit_append(
         actor=actor,
         action="campaign.framework_upgrade",
