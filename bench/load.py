@@ -286,7 +286,7 @@ def prepare(*, accounts: int, officers: int) -> dict[str, Any]:
         province = campaign.territory
         communes = list(
             Unit.objects.filter(parent=province, level=Level.COMMUNE)
-            .filter(pk__in=free.values("unit__parent_id"))
+            .filter(pk__in=Assessment.objects.filter(campaign=campaign).values("unit__parent_id"))
             .order_by("code")[: max(1, officers - 1)]
         )
         hashed = make_password(OFFICER_PASSWORD)
@@ -537,24 +537,8 @@ def import_into(folder: Path) -> None:
 
     officer, campaign = run.setup(folder / "hamlets.csv")
     from learningcity.analytics.services import figures_rebuild
-    from learningcity.recognition.imports import jobs
 
-    path = folder / "citizens.csv"
-    with path.open("rb") as upload:
-        job = jobs.import_start(
-            actor=officer,
-            campaign=campaign,
-            version=campaign.frameworks.get(),
-            upload=upload,
-            original_name=path.name,
-            consent_confirmed=True,
-            max_bytes=None,
-            queue=False,
-        )
-    job = jobs.run_check(str(job.pk))
-    assert job.state == "checked" and not job.errors_total, (job.message, job.errors_preview[:3])
-    jobs.import_commit(actor=officer, job=job, queue=False)
-    job = jobs.run_store(str(job.pk))
+    job = run.import_file(officer, campaign, folder / "citizens.csv")
     assert job.state == "done", job.message
     figures_rebuild(campaign)
 
