@@ -126,13 +126,10 @@ def _prepared() -> tuple[Any, Any]:
     return User.objects.get(username="bench-province"), Campaign.objects.get(name="Benchmark")
 
 
-def import_ours(folder: Path) -> dict[str, Any]:
-    officer, campaign = _prepared()
+def import_file(officer: Any, campaign: Any, path: Path) -> Any:
+    """`path` through the users' own path: the import job's dry run, then stored; the finished job."""
     from learningcity.recognition.imports import jobs
-    from learningcity.recognition.models import Assessment
 
-    path = folder / "citizens.csv"
-    started = time.perf_counter()
     with path.open("rb") as upload:
         job = jobs.import_start(
             actor=officer,
@@ -147,7 +144,15 @@ def import_ours(folder: Path) -> dict[str, Any]:
     job = jobs.run_check(str(job.pk))
     assert job.state == "checked" and not job.errors_total, (job.message, job.errors_preview[:3])
     jobs.import_commit(actor=officer, job=job, queue=False)
-    job = jobs.run_store(str(job.pk))
+    return jobs.run_store(str(job.pk))
+
+
+def import_ours(folder: Path) -> dict[str, Any]:
+    officer, campaign = _prepared()
+    from learningcity.recognition.models import Assessment
+
+    started = time.perf_counter()
+    job = import_file(officer, campaign, folder / "citizens.csv")
     seconds = time.perf_counter() - started
     assert job.state == "done", job.message
     return {"rows": Assessment.objects.count(), "seconds": seconds}

@@ -19,7 +19,7 @@ from learningcity.analytics.tasks import figures_rebuild_campaign
 from learningcity.recognition import services
 from learningcity.recognition.models import Assessment, Person, Status
 from learningcity.recognition.services import events
-from learningcity.recognition.services.assessments import assessment_save_and_submit
+from learningcity.recognition.services.assessments import assessment_save
 
 from ..cast import GOOD_ANSWERS, Cast
 
@@ -138,7 +138,7 @@ def test_a_refused_submission_keeps_the_answers_and_records_nothing_else(
 ) -> None:
     assessment = draft(cast, cast.person_a, cast.citizen_a)
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ValidationError, match="evidence"):
-        assessment_save_and_submit(actor=cast.citizen_a, assessment=assessment, answers=GOOD_ANSWERS)
+        assessment_save(actor=cast.citizen_a, assessment=assessment, answers=GOOD_ANSWERS, submit=True)
     assessment.refresh_from_db()
     assert (assessment.status, assessment.answers, assessment.score) == (Status.DRAFT, GOOD_ANSWERS, 83.0)
     assert [entry[0] for entry in audit_of(assessment)] == ["assessment.start"] and not callbacks
@@ -147,8 +147,12 @@ def test_a_refused_submission_keeps_the_answers_and_records_nothing_else(
 def test_a_refused_save_stores_nothing(cast: Cast) -> None:
     assessment = draft(cast, cast.person_a, cast.citizen_a)
     with pytest.raises(ValidationError):
-        assessment_save_and_submit(
-            actor=cast.citizen_a, assessment=assessment, answers={**GOOD_ANSWERS, "i2_2": 11}, notes=NOTES
+        assessment_save(
+            actor=cast.citizen_a,
+            assessment=assessment,
+            answers={**GOOD_ANSWERS, "i2_2": 11},
+            notes=NOTES,
+            submit=True,
         )
     assessment.refresh_from_db()
     assert (assessment.status, assessment.answers, assessment.notes) == (Status.DRAFT, {}, {})

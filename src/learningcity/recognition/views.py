@@ -45,7 +45,6 @@ from .models import (
     SubjectKind,
 )
 from .selectors import subjects as subject_selectors
-from .services.assessments import assessment_save_and_submit
 from .services.decisions import can_appeal
 
 STAGE_LABELS = {
@@ -389,16 +388,15 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
     form = AssessmentForm(request.POST, version=version)
     if form.is_valid():
-        # A submission sends what is on the screen, saved even when the submission is refused.
-        submit = request.POST.get("action") == "submit"
-        store = assessment_save_and_submit if submit else services.assessment_save
         try:
-            assessment = store(
+            # A submission sends what is on the screen, saved even when the submission is refused.
+            assessment = services.assessment_save(
                 actor=_user(request),
                 assessment=assessment,
                 answers=form.answers(),
                 group=form.group() or None,
                 notes=form.notes(),
+                submit=request.POST.get("action") == "submit",
             )
         except ValidationError as error:
             apply_service_errors(form, error)

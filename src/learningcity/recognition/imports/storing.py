@@ -369,8 +369,10 @@ def store(
                 raise ImportCancelled
         say("loading")
         with transaction.atomic():
-            counts = dict.fromkeys(("rows", "new_subjects", "new_assessments", "updated_assessments"), 0)
-            counts |= {"unchanged": 0, "submitted": 0}
+            counts = dict.fromkeys(
+                ("rows", "new_subjects", "new_assessments", "updated_assessments", "unchanged", "submitted"),
+                0,
+            )
             for folder in parts:
                 done = _load(Prepared.read(folder), checked.version)
                 counts = {name: counts[name] + done[name] for name in counts}

@@ -293,7 +293,6 @@ def _answers_apply(
     assessment.entered_by = actor
 
 
-@transaction.atomic
 def assessment_save(
     *,
     actor: User,
@@ -301,12 +300,24 @@ def assessment_save(
     answers: Mapping[str, Any],
     group: str | None = None,
     notes: Mapping[str, str] | None = None,
+    submit: bool = False,
 ) -> Assessment:
-    """Store a draft's answers (all or some) and its fresh result; only drafts and returned ones change."""
-    assessment = _locked(assessment.pk, assessment.subject_kind)
-    _answers_apply(actor, assessment, answers, group, notes)
-    _store_result(assessment)
-    assessment.save()
+    """Store a draft's answers (all or some) and its fresh result; only drafts and returned ones change.
+
+    With `submit` (the form's submit button) it is also sent to its first review stage, in the same
+    transaction with one locked read and one scoring, as `assessment_submit` would. A refused save stores
+    nothing; a refused submission still stores the answers (nothing typed is lost) and then raises."""
+    with transaction.atomic():
+        assessment = _locked(assessment.pk, assessment.subject_kind)
+        _answers_apply(actor, assessment, answers, group, notes)
+        _store_result(assessment)
+        refused = _submission_refused(assessment) if submit else None
+        if submit and refused is None:
+            _send(actor, assessment)
+            return assessment
+        assessment.save()
+    if refused is not None:
+        raise refused
     return assessment
 
 
@@ -406,31 +417,6 @@ def assessment_submit(*, actor: User, assessment: Assessment) -> Assessment:
     _store_result(assessment)
     _send(actor, assessment)
     return assessment
-
-
-def assessment_save_and_submit(
-    *,
-    actor: User,
-    assessment: Assessment,
-    answers: Mapping[str, Any],
-    group: str | None = None,
-    notes: Mapping[str, str] | None = None,
-) -> Assessment:
-    """`assessment_save` then `assessment_submit`, as the form's submit button asks: one transaction, one
-    locked read, one scoring, the same rows, audit entry and events as the two calls.
-
-    A refused save stores nothing. A refused submission still stores the answers (nothing typed is lost, as
-    with the save alone) and then raises its ValidationError."""
-    with transaction.atomic():
-        assessment = _locked(assessment.pk, assessment.subject_kind)
-        _answers_apply(actor, assessment, answers, group, notes)
-        _store_result(assessment)
-        refused = _submission_refused(assessment)
-        if refused is None:
-            _send(actor, assessment)
-            return assessment
-        assessment.save()
-    raise refused
 
 
 class Decision:
