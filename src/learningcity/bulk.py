@@ -66,6 +66,18 @@ def read_frame(queryset: models.QuerySet[Any], schema: dict[str, Any]) -> pl.Dat
     return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
+def analyse(*tables: type[models.Model]) -> None:
+    """Refresh PostgreSQL's statistics of tables a bulk write has just filled or replaced: until autovacuum
+    gets to them it plans from none, guessing one row everywhere (the dashboard's read of a freshly rebuilt
+    campaign scanned all its figures: 20 ms instead of 1). SQLite plans from its indexes' shapes without
+    statistics, and is left as it is."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in tables:
+            cursor.execute(f"ANALYZE {_table(model)}")
+
+
 def values_in(values: list[Any]) -> RawSQL | list[Any]:
     """A list of values for an `__in` lookup (`filter(pk__in=bulk.values_in(ids))`) as one parameter: a
     million values compile as fast as ten and never meet SQLite's limit on parameters. The values are all

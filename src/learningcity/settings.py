@@ -121,6 +121,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Each process keeps its own. It holds only rendered fragments keyed by what they show (a campaign's figures
+# with their build time and target), for ten minutes at most: a process that misses renders them again.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 2000}}
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

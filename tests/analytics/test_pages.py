@@ -134,6 +134,50 @@ def test_the_page_costs_the_same_queries_however_many_records(
 PINNED = 18
 
 
+def test_the_units_below_follow_each_rebuild_and_target(built: World, client: Client, settings) -> None:  # noqa: ANN001
+    """The table of units below is kept rendered between rebuilds: a rebuild or a new target shows at once."""
+    cast = built.cast
+    client.force_login(cast.province)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    def commune_b_row() -> str:
+        page = client.get(url(built, cast.son_la)).content.decode()
+        table = page[page.index('id="children"') :]
+        return table[table.index(f">{cast.commune_b.name}</a>") :].split("</tr>")[0]
+
+    before = RecognitionFigure.objects.get(
+        campaign=cast.campaign, unit=cast.commune_b, dimension=Dimension.ALL
+    )
+    assert f'data-label="Recognised" class="num">{before.recognised}<' in commune_b_row()
+    assert "reached" not in commune_b_row()  # no target yet
+    from learningcity.recognition.models import Assessment, CampaignFramework, Status, SubjectKind
+
+    from .conftest import person
+
+    for index in range(3):
+        Assessment.objects.create(
+            campaign=cast.campaign,
+            framework_version=cast.framework,
+            subject_kind=SubjectKind.PERSON,
+            person=person(cast.hamlet_b, f"Thêm {index}", "F", 1990, "Thái"),
+            unit=cast.hamlet_b,
+            status=Status.RECOGNISED,
+        )
+    figures_rebuild(cast.campaign)
+    after = RecognitionFigure.objects.get(
+        campaign=cast.campaign, unit=cast.commune_b, dimension=Dimension.ALL
+    )
+    assert after.recognised == before.recognised + 3
+    assert f'data-label="Recognised" class="num">{after.recognised}<' in commune_b_row()
+    CampaignFramework.objects.filter(campaign=cast.campaign, framework_version=cast.framework).update(
+        target_rate="0.0100"
+    )
+    assert "passes" in commune_b_row()  # the new target, without a rebuild
+    page = client.get(url(built, cast.son_la)).content.decode()
+    target = page[page.index('id="target"') :].split("</p>")[0]
+    assert ">reached<" in target  # the province's own mark, above the table whose labels it shares
+
+
 def test_public_figures_withhold_small_counts(built: World, client: Client, settings) -> None:  # noqa: ANN001
     cast = built.cast
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

@@ -50,7 +50,8 @@ class RecognitionFigure(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["campaign", "framework_version", "unit"]),
+            # The dashboard reads a unit's rows and its children's "all" rows through this one.
+            models.Index(fields=["campaign", "framework_version", "unit", "dimension"]),
             models.Index(fields=["campaign", "framework_version", "city"]),
             models.Index(fields=["unit", "framework_version"]),
         ]

@@ -180,12 +180,13 @@ def dashboard(campaign: Campaign, version: FrameworkVersion, unit: Unit) -> Dash
     """The figures of `unit` and its child units, the breakdowns of `unit` and its trend across the years
     of campaigns with the same framework. The caller checks that the user may read `unit`."""
     target, source = _target(campaign, version)
+    child_units = list(Unit.objects.filter(parent=unit, era=unit.era).order_by("name_folded", "pk"))
     # The unit's own rows and its children's as one UNION of two lookups in the (campaign, framework version,
-    # unit) index: as one OR the database scans every figure of the campaign.
+    # unit, dimension) index, the children named by id: as one OR, or with the children as a subquery, the
+    # database scans every figure of the campaign.
     figures = RecognitionFigure.objects.filter(campaign=campaign, framework_version=version)
     rows = figures.filter(unit=unit).union(
-        figures.filter(unit_id__in=Unit.objects.filter(parent=unit).values("pk"), dimension=Dimension.ALL),
-        all=True,
+        figures.filter(unit_id__in=[child.pk for child in child_units], dimension=Dimension.ALL), all=True
     )
     own: dict[tuple[str, str], RecognitionFigure] = {}
     by_child: dict[int, RecognitionFigure] = {}
@@ -196,10 +197,7 @@ def dashboard(campaign: Campaign, version: FrameworkVersion, unit: Unit) -> Dash
             own[(row.dimension, row.value)] = row
         elif row.unit_id is not None:
             by_child[row.unit_id] = row
-    children = [
-        _figure(by_child.get(child.pk), child.name, child, target)
-        for child in Unit.objects.filter(parent=unit, era=unit.era).order_by("name_folded", "pk")
-    ]
+    children = [_figure(by_child.get(child.pk), child.name, child, target) for child in child_units]
     breakdowns: dict[str, list[Figure]] = {}
     for (dimension, value), row in sorted(own.items()):
         if dimension != Dimension.ALL:

@@ -335,6 +335,7 @@ def figures_rebuild(campaign: Campaign, *, say: Progress | None = None) -> int:
     with transaction.atomic():
         RecognitionFigure.objects.filter(campaign=campaign).delete()
         bulk.insert(RecognitionFigure, frame)
+        bulk.analyse(RecognitionFigure)
     return frame.height
 
 

@@ -390,6 +390,7 @@ def store(
                 data={"file": original_name, "framework": str(version), **counts},
             )
             events.records_changed(campaign.pk)
+        bulk.analyse(MODELS[checked.version.subject], Assessment)
     return counts
 
 
