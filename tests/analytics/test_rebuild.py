@@ -92,6 +92,22 @@ def test_breakdowns_by_sex_age_group_and_ethnicity(world: World) -> None:
     assert figure(world, commune, Dimension.AGE, band).assessed == 1
 
 
+def test_an_assessment_of_a_person_merged_away_keeps_their_breakdowns(world: World) -> None:
+    """People are read once, the registered; an assessment whose person is no longer among them (merged
+    into another record) is still counted by its person's sex, age and ethnicity."""
+    commune = world.cast.commune_a
+    figures_rebuild(world.cast.campaign)
+    before = figure(world, commune, Dimension.SEX, "F")
+    merged = next(a.person for a in world.assessments if a.unit_id == commune.pk and a.person.sex == "F")
+    keeper = Person.objects.exclude(pk=merged.pk).filter(unit__path__startswith=commune.path).first()
+    assert keeper is not None
+    Person.objects.filter(pk=merged.pk).update(merged_into=keeper)
+    figures_rebuild(world.cast.campaign)
+    after = figure(world, commune, Dimension.SEX, "F")
+    assert (after.assessed, after.recognised) == (before.assessed, before.recognised)
+    assert after.registered == before.registered - 1  # no longer registered on their own
+
+
 def test_a_learning_city_is_its_units_on_todays_tree(world: World) -> None:
     figures_rebuild(world.cast.campaign)
     city = LearningCity.objects.get(slug="son-la")

@@ -144,62 +144,81 @@ def _per_unit(parts: list[pl.LazyFrame], counts: dict[str, pl.Expr]) -> pl.DataF
     )
 
 
-def _assessments(campaign: Campaign, version: FrameworkVersion) -> pl.DataFrame:
-    rows = Assessment.objects.filter(campaign=campaign, framework_version=version).values_list(
-        "unit_id",
-        "unit__path",
-        "unit__era",
-        "unit__level",
-        "status",
-        "level",
-        "group",
-        "person__sex",
-        "person__birth_year",
-        "person__ethnicity",
+PEOPLE_SCHEMA = {
+    "person_id": pl.Int64,
+    "unit_id": pl.Int64,
+    "sex": pl.String,
+    "birth_year": pl.Int64,
+    "ethnicity": pl.String,
+}
+
+
+def _placed(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` (with `unit_id`) with its units' `path`, `era` and `unit_level`, restated on today's tree. The
+    units are read on their own (a few thousand rows) and joined here: read beside every record, their paths
+    were most of what crossed from the database."""
+    ids = frame.get_column("unit_id").unique().to_list()
+    units = bulk.read_frame(
+        Unit.objects.filter(pk__in=bulk.values_in(ids)).values_list("pk", "path", "era", "level"),
+        {"unit_id": pl.Int64, "path": pl.String, "era": pl.String, "unit_level": pl.String},
     )
-    schema = {
-        "unit_id": pl.Int64,
-        "path": pl.String,
-        "era": pl.String,
-        "unit_level": pl.String,
-        "status": pl.String,
-        "result_level": pl.String,
-        "group": pl.String,
-        "sex": pl.String,
-        "birth_year": pl.Int64,
-        "ethnicity": pl.String,
-    }
-    frame = bulk.read_frame(rows, schema)
-    if version.subject != SubjectKind.PERSON:
-        frame = frame.drop("sex", "birth_year", "ethnicity")
-    return _restated(frame)
+    return _restated(frame.join(units, on="unit_id", how="left"))
 
 
-def _registered(campaign: Campaign, version: FrameworkVersion, levels: list[str]) -> pl.DataFrame:
-    """The subjects of the framework's kind registered within the campaign's territory (merged people out);
-    for communities, the units of the levels assessed."""
+def _assessments(campaign: Campaign, version: FrameworkVersion, people: pl.DataFrame | None) -> pl.DataFrame:
+    """The framework's assessments in the campaign; for people, with their sex, birth year and ethnicity
+    taken from `people` (the registered), or read for the few who are not among them (merged, moved away)."""
+    frame = bulk.read_frame(
+        Assessment.objects.filter(campaign=campaign, framework_version=version).values_list(
+            "unit_id", "status", "level", "group", "person_id"
+        ),
+        {
+            "unit_id": pl.Int64,
+            "status": pl.String,
+            "result_level": pl.String,
+            "group": pl.String,
+            "person_id": pl.Int64,
+        },
+    )
+    if people is not None:
+        known = people.select("person_id", "sex", "birth_year", "ethnicity")
+        missing = (
+            frame.filter(pl.col("person_id").is_not_null())
+            .join(known, on="person_id", how="anti")
+            .get_column("person_id")
+            .to_list()
+        )
+        if missing:
+            others = bulk.read_frame(
+                Person.objects.filter(pk__in=bulk.values_in(missing)).values_list(
+                    "pk", "unit_id", "sex", "birth_year", "ethnicity"
+                ),
+                PEOPLE_SCHEMA,
+            ).drop("unit_id")
+            known = pl.concat([known, others])
+        frame = frame.join(known, on="person_id", how="left")
+    return _placed(frame.drop("person_id"))
+
+
+def _registered(campaign: Campaign, version: FrameworkVersion, levels: list[str] | None) -> pl.DataFrame:
+    """The subjects of the framework's kind registered within the campaign's territory (merged people out),
+    people with their `person_id`; for communities, the units of the `levels` assessed."""
     kind = version.subject
     # Units of the territory, and units from before the reform that today lie within it.
     legacy = UnitConversion.objects.filter(new_unit__path__startswith=campaign.territory.path).values(
         "old_unit_id"
     )
     within = Q(unit__path__startswith=campaign.territory.path) | Q(unit_id__in=legacy)
-    base = {"unit_id": pl.Int64, "path": pl.String, "era": pl.String}
     if kind == SubjectKind.PERSON:
         rows: Any = Person.objects.filter(within, merged_into__isnull=True).values_list(
-            "unit_id", "unit__path", "unit__era", "sex", "birth_year", "ethnicity"
+            "pk", "unit_id", "sex", "birth_year", "ethnicity"
         )
-        schema = {**base, "sex": pl.String, "birth_year": pl.Int64, "ethnicity": pl.String}
-    elif kind == SubjectKind.COMMUNITY:
-        rows = Unit.objects.filter(level__in=levels, path__startswith=campaign.territory.path).values_list(
-            "pk", "path", "era"
-        )
-        schema = base
-    else:
-        model = SUBJECT_MODELS[kind]
-        rows = model.objects.filter(within).values_list("unit_id", "unit__path", "unit__era")
-        schema = base
-    return _restated(bulk.read_frame(rows, schema))
+        return _placed(bulk.read_frame(rows, PEOPLE_SCHEMA))
+    if kind == SubjectKind.COMMUNITY:
+        rows = Unit.objects.filter(level__in=levels or [], path__startswith=campaign.territory.path)
+        return _placed(bulk.read_frame(rows.values_list("pk"), {"unit_id": pl.Int64}))
+    rows = SUBJECT_MODELS[kind].objects.filter(within).values_list("unit_id")
+    return _placed(bulk.read_frame(rows, {"unit_id": pl.Int64}))
 
 
 def _population(
@@ -259,7 +278,8 @@ def _version_figures(campaign: Campaign, version: FrameworkVersion) -> tuple[pl.
     """(unit figures, city figures) of one framework in the campaign."""
     year = campaign.year
     with_group = bool(version.spec.get("groups"))
-    assessed = _assessments(campaign, version)
+    people = _registered(campaign, version, None) if version.subject == SubjectKind.PERSON else None
+    assessed = _assessments(campaign, version, people)
     status = pl.col("status")
     counted = _per_unit(
         _breakdowns(assessed, year, with_group),
@@ -271,9 +291,8 @@ def _version_figures(campaign: Campaign, version: FrameworkVersion) -> tuple[pl.
         },
     )
     levels = assessed.get_column("unit_level").unique().to_list()
-    registered = _per_unit(
-        _breakdowns(_registered(campaign, version, levels), year, False), {"registered": pl.len()}
-    )
+    subjects = people if people is not None else _registered(campaign, version, levels)
+    registered = _per_unit(_breakdowns(subjects, year, False), {"registered": pl.len()})
     keys = ["unit_id", "dimension", "value"]
     figures = (
         counted.join(registered, on=keys, how="full", coalesce=True)
