@@ -1,9 +1,10 @@
 """Frames in and out of tables, set-wise: the bulk paths of imports and analytics.
 
 Reading: a query's rows as a frame (COPY … TO on PostgreSQL). Writing, inside the caller's transaction: on
-PostgreSQL a frame is streamed by COPY into a temporary staging table shaped like its table, then moved
-with one INSERT … SELECT (or UPDATE … FROM); on SQLite it goes in with executemany. Either way the rows
-never become model instances, and the work is one statement per table rather than one per row.
+PostgreSQL new rows are streamed by COPY into their table, and changes by COPY into a temporary staging
+table shaped like the table, then applied with one UPDATE … FROM; on SQLite rows go in with executemany.
+Either way the rows never become model instances, and the work is one statement per table rather than one
+per row.
 
 Frames arrive shaped by `table_columns`: one column per table column, each value already as the database
 takes it (JSON as text, dates as ISO text, the same timestamp for the whole file).
@@ -141,11 +142,18 @@ def _staged(cursor: Any, model: type[models.Model], frame: pl.DataFrame, purpose
     cursor.execute(
         f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {_table(model)} WITH NO DATA"
     )
-    with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
+    _copy(cursor, stage, frame)
+    return stage
+
+
+def _copy(cursor: Any, table: str, frame: pl.DataFrame) -> None:
+    """PostgreSQL: the rows of `frame` into `table` (a quoted name) by COPY, as CSV."""
+    with cursor.copy(
+        f"COPY {table} ({_columns(frame.columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+    ) as copy:
         for offset in range(0, frame.height, COPY_ROWS):
             part = frame.slice(offset, COPY_ROWS)
             copy.write(part.write_csv(include_header=False, null_value="\\N").encode())
-    return stage
 
 
 def insert(model: type[models.Model], frame: pl.DataFrame) -> None:
@@ -156,9 +164,7 @@ def insert(model: type[models.Model], frame: pl.DataFrame) -> None:
     columns = _columns(frame.columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            stage = _staged(cursor, model, frame, "new")
-            cursor.execute(f"INSERT INTO {_table(model)} ({columns}) SELECT {columns} FROM {stage}")
-            cursor.execute(f"DROP TABLE {stage}")
+            _copy(cursor, _table(model), frame)
             return
         marks = ", ".join(["%s"] * frame.width)
         sql = f"INSERT INTO {_table(model)} ({columns}) VALUES ({marks})"

@@ -27,12 +27,13 @@ class Person(models.Model):
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="people")
     full_name = models.CharField(max_length=150)
-    name_folded = models.CharField(max_length=150, db_index=True, editable=False)
+    # Searched with `contains` (no B-tree helps); matched and sorted through `person_duplicate_key`.
+    name_folded = models.CharField(max_length=150, editable=False)
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.OTHER)
     birth_date = models.DateField(null=True, blank=True)
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
     ethnicity = models.CharField(max_length=60, blank=True)
-    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    id_number_hash = models.CharField(max_length=64, blank=True)
     id_number_last4 = models.CharField(max_length=4, blank=True)
     phone = models.CharField(max_length=20, blank=True)
     user = models.OneToOneField(
@@ -47,14 +48,26 @@ class Person(models.Model):
     )
     # Set when an officer merged this record into another (a duplicate); the row stays for the record.
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from", db_index=False
     )
     is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name_folded", "pk"]
-        indexes = [models.Index(fields=["name_folded", "birth_year", "unit"], name="person_duplicate_key")]
+        # Only what is looked up, and only the rows that have it: every index is written again for each of
+        # the million rows of an import.
+        indexes = [
+            models.Index(fields=["name_folded", "birth_year", "unit"], name="person_duplicate_key"),
+            # Whole, not partial: looked up by a million hashes at once, which the planner cannot prove
+            # non-empty.
+            models.Index(fields=["id_number_hash"], name="person_id_number"),
+            models.Index(
+                fields=["merged_into"],
+                name="person_merged_into",
+                condition=models.Q(merged_into__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -262,7 +275,10 @@ class Assessment(models.Model):
     `unit` is the unit the record was made on; reports restate it on today's tree.
     """
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="assessments")
+    # Looked up through the (campaign, framework version, status) index.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="assessments", db_index=False
+    )
     framework_version = models.ForeignKey(
         FrameworkVersion, on_delete=models.PROTECT, related_name="assessments"
     )
@@ -272,17 +288,27 @@ class Assessment(models.Model):
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
     )
     household = models.ForeignKey(
-        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments", db_index=False
     )
     clan = models.ForeignKey(
-        Clan, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
+        Clan, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments", db_index=False
     )
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        db_index=False,
     )
     # A learning community is a hamlet (TT 25/2023: thôn, tổ dân phố) or a commune: the unit itself.
     community = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="community_assessments"
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="community_assessments",
+        db_index=False,
     )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assessments")
     group = models.CharField(max_length=20, blank=True)
@@ -293,8 +319,8 @@ class Assessment(models.Model):
     result = models.JSONField(default=dict, blank=True)
     # Values computed from the members' results (roll-up rules), as used for `result`.
     rollups = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
-    review_stage = models.CharField(max_length=20, blank=True, db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    review_stage = models.CharField(max_length=20, blank=True)
     entered_on_behalf = models.BooleanField(default=False)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -320,7 +346,22 @@ class Assessment(models.Model):
                 name="assessment_has_exactly_its_subject",
             ),
         ]
-        indexes = [models.Index(fields=["campaign", "framework_version", "status"])]
+        # Only what is looked up, and the subjects other than people only where set: every index is written
+        # again for each of the million rows of an import. (Their unique constraints above start with the
+        # campaign: these serve the subject's own page.)
+        indexes = [
+            models.Index(fields=["campaign", "framework_version", "status"]),
+            models.Index(fields=["status"], name="assessment_status"),
+            models.Index(fields=["review_stage"], name="assessment_review_stage"),
+            *(
+                models.Index(
+                    fields=[field],
+                    name=f"assessment_{field}",
+                    condition=models.Q(**{f"{field}__isnull": False}),
+                )
+                for field in ("household", "clan", "organisation", "community")
+            ),
+        ]
         ordering = ["-updated_at", "pk"]
 
     def __str__(self) -> str:

@@ -119,6 +119,24 @@ def _dates(key: str) -> tuple[pl.Expr, pl.Expr]:
     return date, pl.coalesce(date.dt.year().cast(pl.Int32), year_only)
 
 
+def as_given(column: Column) -> bool:
+    """A column whose typed value is its text as given: `v.<key>` is `<key>` itself."""
+    return column.type not in ("int", "float", "bool", "date", "choice") and column.key != "id_number"
+
+
+def typed_compact(typed: pl.DataFrame, columns: list[Column]) -> pl.DataFrame:
+    """The typed rows without the copies of text given as is, to keep on disk (`typed_restored` brings them
+    back): in memory a copy shares its column's data, written out it is that text again."""
+    return typed.drop([f"v.{c.key}" for c in columns if as_given(c)], strict=False)
+
+
+def typed_restored(kept: pl.DataFrame, columns: list[Column]) -> pl.DataFrame:
+    """The typed rows as `check_values` made them, from what `typed_compact` kept."""
+    return kept.with_columns(
+        pl.col(c.key).alias(f"v.{c.key}") for c in columns if as_given(c) and c.key in kept.columns
+    )
+
+
 def _typed(
     frame: pl.DataFrame, columns: list[Column], version: FrameworkVersion
 ) -> tuple[pl.DataFrame, list]:
@@ -189,7 +207,7 @@ def _typed(
             typed.append(value.alias(f"v.{key}"))
             reason = _("Choose one of: %(choices)s.") % {"choices": ", ".join(column.choices)}
             found.append(_errors(frame, given & value.is_null(), column, reason))
-        elif key != "id_number":  # text and code (an ID number has its own check below)
+        elif as_given(column):  # text and code (an ID number has its own check below)
             typed.append(raw.alias(f"v.{key}"))
             if column.max_length:
                 long = given & (raw.str.len_chars() > column.max_length)
@@ -397,6 +415,9 @@ def _duplicates(frame: pl.DataFrame, columns: list[Column]) -> list[pl.DataFrame
     return [_errors(frame, repeated, column, reason)]
 
 
+HASHES_ASKED = 100_000
+
+
 def _stored_subjects(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
     """`subject_id`: the stored record each row's natural key names, if any. Read by the file's units (and,
     for people, by ID card number wherever they live), as frames."""
@@ -404,10 +425,18 @@ def _stored_subjects(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
     keyed = {"key": pl.String, "subject_id": pl.Int64}
     if kind == SubjectKind.PERSON:
         people = Person.objects.filter(merged_into__isnull=True)
-        hashes = bulk.values_in(frame.get_column("id_hash").drop_nulls().unique().sort().to_list())
-        by_id = bulk.read_frame(
-            people.filter(id_number_hash__in=hashes).values_list("id_number_hash", "pk"),
-            {"hash": pl.String, "subject_id": pl.Int64},
+        hashes = frame.get_column("id_hash").drop_nulls().unique().sort()
+        # Asked for a slice at a time: a million hashes in one statement are a 70 MB query of their own.
+        by_id = pl.concat(
+            [
+                bulk.read_frame(
+                    people.filter(
+                        id_number_hash__in=bulk.values_in(hashes.slice(start, HASHES_ASKED).to_list())
+                    ).values_list("id_number_hash", "pk"),
+                    {"hash": pl.String, "subject_id": pl.Int64},
+                )
+                for start in range(0, max(hashes.len(), 1), HASHES_ASKED)
+            ]
         ).select(pl.concat_str([pl.lit("id:"), pl.col("hash")]).alias("key"), "subject_id")
         by_name = bulk.read_frame(
             people.filter(unit_id__in=units).values_list("unit_id", "name_folded", "birth_year", "pk"),

@@ -30,7 +30,16 @@ from learningcity.accounts.models import User
 from learningcity.frameworks.models import FrameworkVersion
 
 from ..models import Campaign, ImportJob
-from .checking import ERROR_SCHEMA, IMPORT_ROLES, PREVIEW, Checked, check_records, check_values
+from .checking import (
+    ERROR_SCHEMA,
+    IMPORT_ROLES,
+    PREVIEW,
+    Checked,
+    check_records,
+    check_values,
+    typed_compact,
+    typed_restored,
+)
 from .columns import import_columns
 from .reading import FileRefused, read_table
 from .storing import ImportCancelled, store
@@ -141,7 +150,7 @@ def _check(
     version = job.framework_version
     kept = _typed_name(job)
     if not keep and default_storage.exists(kept):
-        typed = pl.read_parquet(default_storage.path(kept))
+        typed = typed_restored(pl.read_parquet(default_storage.path(kept)), import_columns(version))
         errors = pl.DataFrame(schema=ERROR_SCHEMA)
         _update(job, rows_total=typed.height, rows_done=0)
     else:
@@ -168,7 +177,7 @@ def _check(
         typed, errors = check_values(table, version=version)
         del table
         if keep and not errors.height:
-            typed.write_parquet(_private_path(kept))
+            typed_compact(typed, import_columns(version)).write_parquet(_private_path(kept))
     checked = check_records(
         typed, errors, version=version, campaign=job.campaign, user=job.created_by, progress=say
     )
