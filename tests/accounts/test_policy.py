@@ -47,6 +47,26 @@ def test_roles_without_a_unit_and_no_roles_cover_nothing(cast: Cast) -> None:
         assert not Unit.objects.filter(policy.scope_q(user, list(Role), "parent")).exists()
 
 
+def test_roles_are_read_once_per_user_object_and_again_after_forget(
+    cast: Cast,
+    django_assert_num_queries,  # noqa: ANN001
+) -> None:
+    """A request's user asks the policy many times for one read of its roles; a role given in the same
+    request counts once the policy is told to forget."""
+    from learningcity.accounts.models import RoleAssignment, User
+
+    user = User.objects.get(pk=cast.outsider.pk)
+    with django_assert_num_queries(1):
+        assert policy.roles_of(user) == set()
+        assert not policy.covers(user, OFFICERS, cast.hamlet_a)
+        assert policy.scope_paths(user, [Role.COMMUNE_OFFICER]) == []
+    RoleAssignment.objects.create(user=user, role=Role.COMMUNE_OFFICER, unit=cast.commune_a)
+    assert not policy.covers(user, [Role.COMMUNE_OFFICER], cast.hamlet_a)  # as read for this request
+    policy.forget(user)
+    assert policy.covers(user, [Role.COMMUNE_OFFICER], cast.hamlet_a)
+    assert policy.covers(User.objects.get(pk=user.pk), [Role.COMMUNE_OFFICER], cast.hamlet_a)  # next request
+
+
 def test_an_administrator_covers_the_whole_tree(cast: Cast) -> None:
     assert policy.scope_paths(cast.admin, [Role.COMMUNE_OFFICER]) == ["/"]
     assert policy.covers(cast.admin, [Role.HAMLET_HEAD], cast.hamlet_b)

@@ -131,7 +131,7 @@ def test_the_page_costs_the_same_queries_however_many_records(
         client.get(url(built, cast.son_la))
 
 
-PINNED = 18
+PINNED = 12
 
 
 def test_the_units_below_follow_each_rebuild_and_target(built: World, client: Client, settings) -> None:  # noqa: ANN001

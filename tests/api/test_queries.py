@@ -37,7 +37,7 @@ def _queries(client, path: str) -> int:  # noqa: ANN001
         ("province", "/api/campaigns", 6),
         ("province", "/api/units?q=son la", 4),
         ("province", "/api/frameworks", 4),
-        ("head_a", "/api/reviews/due", 8),
+        ("head_a", "/api/reviews/due", 5),
     ],
 )
 def test_lists_take_a_fixed_number_of_queries(

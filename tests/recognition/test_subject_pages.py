@@ -583,12 +583,12 @@ def _queries(client: Client, url: str) -> int:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("households", 7),
-        ("clans", 7),
-        ("organisations", 7),
-        ("communities", 7),
-        ("population", 7),
-        ("duplicates", 7),
+        ("households", 5),
+        ("clans", 5),
+        ("organisations", 5),
+        ("communities", 5),
+        ("population", 5),
+        ("duplicates", 5),
     ],
 )
 def test_list_pages_run_a_fixed_number_of_queries(cast: Cast, name: str, expected: int) -> None:

@@ -31,10 +31,30 @@ STAGE_ROLES = {
 OFFICER_ROLES = frozenset({Role.HAMLET_HEAD, Role.COMMUNE_OFFICER, Role.PROVINCE_COORDINATOR})
 
 
+MEMO = "_policy_assignments"
+
+
+def _assignments(user: User) -> list[tuple[str, str | None]]:
+    """The user's (role, unit path) pairs, read once per user object: a request loads its user afresh, so a
+    page that asks the policy five times reads them once, and a role given now is seen by the next request
+    (or at once after `forget`)."""
+    memo: list[tuple[str, str | None]] | None = getattr(user, MEMO, None)
+    if memo is None:
+        memo = list(RoleAssignment.objects.filter(user=user).values_list("role", "unit__path"))
+        setattr(user, MEMO, memo)
+    return memo
+
+
+def forget(user: User) -> None:
+    """Read the user's roles again on the next question (after giving or taking one in the same request)."""
+    if getattr(user, MEMO, None) is not None:
+        setattr(user, MEMO, None)
+
+
 def roles_of(user: User) -> set[str]:
     if not user.is_authenticated:
         return set()
-    return set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    return {role for role, _path in _assignments(user)}
 
 
 def scope_paths(user: User, roles: Iterable[str]) -> list[str]:
@@ -43,11 +63,8 @@ def scope_paths(user: User, roles: Iterable[str]) -> list[str]:
         return []
     if user.is_superuser:
         return ["/"]
-    return list(
-        RoleAssignment.objects.filter(user=user, role__in=list(roles), unit__isnull=False).values_list(
-            "unit__path", flat=True
-        )
-    )
+    wanted = set(roles)
+    return [path for role, path in _assignments(user) if role in wanted and path is not None]
 
 
 def covers(user: User, roles: Iterable[str], unit: Unit) -> bool:

@@ -146,12 +146,22 @@ class NotReadable(LookupError):
 
 
 def dashboard_for(
-    user: User, *, campaign_id: int | None = None, version_id: int | None = None, unit_id: int | None = None
+    user: User,
+    *,
+    campaign_id: int | None = None,
+    version_id: int | None = None,
+    unit_id: int | None = None,
+    campaigns: list[Campaign] | None = None,
 ) -> Dashboard:
     """The dashboard the page and the API show: the named (or latest) campaign the user can see, the named (or
-    first) of its frameworks, the named unit (or the user's home unit in it). Raises NotReadable."""
-    campaigns = dashboard_campaigns(user)
-    campaign = campaigns.filter(pk=campaign_id).first() if campaign_id is not None else campaigns.first()
+    first) of its frameworks, the named unit (or the user's home unit in it). Raises NotReadable.
+
+    `campaigns`: the user's `dashboard_campaigns`, when the caller has read them already."""
+    if campaigns is None:
+        found = dashboard_campaigns(user)
+        campaign = found.filter(pk=campaign_id).first() if campaign_id is not None else found.first()
+    else:
+        campaign = next((c for c in campaigns if campaign_id is None or c.pk == campaign_id), None)
     if campaign is None:
         raise NotReadable
     versions = sorted(campaign.frameworks.all(), key=lambda v: v.code)

@@ -90,6 +90,7 @@ def dashboard(request: HttpRequest, officer: Officer) -> HttpResponse:
             campaign_id=_id(request, "campaign"),
             version_id=_id(request, "framework"),
             unit_id=_id(request, "unit"),
+            campaigns=campaigns,
         )
     except selectors.NotReadable:
         raise Http404 from None

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from learningcity.accounts import policy
 from learningcity.accounts.models import Role, RoleAssignment, User
 from learningcity.frameworks.models import FrameworkVersion
 from learningcity.frameworks.services import frameworks_seed
@@ -304,6 +305,7 @@ def _account(username: str, password_hash: str | None, *, full_name: str = "", *
 
 def _grant(user: User, role: str, unit: Unit | None) -> None:
     RoleAssignment.objects.get_or_create(user=user, role=role, unit=unit)
+    policy.forget(user)
 
 
 def _staff(province: Unit, password_hash: str) -> dict[str, User]:

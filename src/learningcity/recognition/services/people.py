@@ -112,6 +112,7 @@ def person_register_self(
 
 def policy_grant_citizen(*, user: User, unit: Unit) -> None:
     RoleAssignment.objects.get_or_create(user=user, role=Role.CITIZEN, unit=unit)
+    policy.forget(user)
 
 
 @transaction.atomic
