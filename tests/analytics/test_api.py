@@ -40,3 +40,38 @@ def test_other_units_are_not_found_and_bad_ids_are_refused(world: World, client:
     assert client.get(f"/api/figures?unit_id={cast.commune_b.pk}").status_code == 200
     client.logout()
     assert client.get("/api/figures").status_code == 401
+
+
+def test_the_call_costs_the_same_queries_however_many_records(
+    world: World,
+    client: Client,
+    django_assert_num_queries,  # noqa: ANN001
+) -> None:
+    """Served from the analytics table: the same queries for a few records as for many more (session and
+    user, the user's roles, the campaign and its frameworks, the target, the units below and the figures)."""
+    from learningcity.recognition.models import Assessment, Status, SubjectKind
+
+    from .conftest import person
+
+    cast = world.cast
+    figures_rebuild(cast.campaign)
+    client.force_login(cast.province)
+    url = f"/api/figures?unit_id={cast.son_la.pk}"
+    with django_assert_num_queries(PINNED):
+        assert client.get(url).status_code == 200
+    for index in range(100):
+        Assessment.objects.create(
+            campaign=cast.campaign,
+            framework_version=cast.framework,
+            subject_kind=SubjectKind.PERSON,
+            person=person(cast.hamlet_b, f"Thêm {index}", "F", 1990, "Thái"),
+            unit=cast.hamlet_b,
+            status=Status.RECOGNISED,
+        )
+    figures_rebuild(cast.campaign)
+    with django_assert_num_queries(PINNED):
+        body = client.get(url).json()
+    assert sum(child["assessed"] for child in body["children"]) == body["area"]["assessed"]
+
+
+PINNED = 9

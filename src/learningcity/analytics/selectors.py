@@ -152,11 +152,13 @@ def dashboard_for(
     version_id: int | None = None,
     unit_id: int | None = None,
     campaigns: list[Campaign] | None = None,
+    whole: bool = True,
 ) -> Dashboard:
     """The dashboard the page and the API show: the named (or latest) campaign the user can see, the named (or
     first) of its frameworks, the named unit (or the user's home unit in it). Raises NotReadable.
 
-    `campaigns`: the user's `dashboard_campaigns`, when the caller has read them already."""
+    `campaigns`: the user's `dashboard_campaigns`, when the caller has read them already; `whole`: as for
+    `dashboard` (the API reads the area and its children only)."""
     if campaigns is None:
         found = dashboard_campaigns(user)
         campaign = found.filter(pk=campaign_id).first() if campaign_id is not None else found.first()
@@ -176,7 +178,7 @@ def dashboard_for(
             unit = None
     if unit is None:
         raise NotReadable
-    return dashboard(campaign, version, unit)
+    return dashboard(campaign, version, unit, whole=whole)
 
 
 def _target(campaign: Campaign, version: FrameworkVersion) -> tuple[float | None, str]:
@@ -186,9 +188,10 @@ def _target(campaign: Campaign, version: FrameworkVersion) -> tuple[float | None
     return float(Decimal(link.target_rate)), link.target_source
 
 
-def dashboard(campaign: Campaign, version: FrameworkVersion, unit: Unit) -> Dashboard:
-    """The figures of `unit` and its child units, the breakdowns of `unit` and its trend across the years
-    of campaigns with the same framework. The caller checks that the user may read `unit`."""
+def dashboard(campaign: Campaign, version: FrameworkVersion, unit: Unit, *, whole: bool = True) -> Dashboard:
+    """The figures of `unit` and its child units, the breakdowns of `unit`, and (`whole`, the page) its trend
+    across the years of campaigns with the same framework, the learning cities within it and the units above
+    it. The caller checks that the user may read `unit`."""
     target, source = _target(campaign, version)
     child_units = list(Unit.objects.filter(parent=unit, era=unit.era).order_by("name_folded", "pk"))
     # The unit's own rows and its children's as one UNION of two lookups in the (campaign, framework version,
@@ -212,7 +215,25 @@ def dashboard(campaign: Campaign, version: FrameworkVersion, unit: Unit) -> Dash
     for (dimension, value), row in sorted(own.items()):
         if dimension != Dimension.ALL:
             breakdowns.setdefault(dimension, []).append(_figure(row, value, None, None))
-    trend = [
+    return Dashboard(
+        campaign=campaign,
+        version=version,
+        unit=unit,
+        cities=_cities_within(campaign, version, unit, target) if whole else [],
+        area=_figure(own.get((Dimension.ALL, "")), unit.name, unit, target),
+        children=children,
+        breakdowns=breakdowns,
+        trend=_trend(version, unit) if whole else [],
+        ancestors=list(Unit.objects.filter(pk__in=unit.ancestor_ids[:-1]).order_by("path")) if whole else [],
+        target=target,
+        target_source=source,
+        built_at=built_at,
+    )
+
+
+def _trend(version: FrameworkVersion, unit: Unit) -> list[tuple[int, Figure]]:
+    """The unit's figures in every campaign of the same framework, by year."""
+    return [
         (row.campaign.year, _figure(row, str(row.campaign.year), unit, None))
         for row in RecognitionFigure.objects.filter(
             unit=unit, dimension=Dimension.ALL, framework_version__code=version.code
@@ -220,7 +241,12 @@ def dashboard(campaign: Campaign, version: FrameworkVersion, unit: Unit) -> Dash
         .select_related("campaign")
         .order_by("campaign__year", "campaign_id")
     ]
-    # Cities whose units of today all lie within this unit.
+
+
+def _cities_within(
+    campaign: Campaign, version: FrameworkVersion, unit: Unit, target: float | None
+) -> list[Figure]:
+    """The figures of the learning cities whose units of today all lie within `unit`."""
     outside = LearningCityUnit.objects.filter(city=OuterRef("pk"), unit__era=Era.CURRENT).exclude(
         unit__path__startswith=unit.path
     )
@@ -231,7 +257,7 @@ def dashboard(campaign: Campaign, version: FrameworkVersion, unit: Unit) -> Dash
         .exclude(Exists(outside))
         .values("pk")
     )
-    cities = [
+    return [
         _figure(row, row.city.name, None, target)
         for row in RecognitionFigure.objects.filter(
             campaign=campaign, framework_version=version, dimension=Dimension.ALL, city__in=within
@@ -240,20 +266,6 @@ def dashboard(campaign: Campaign, version: FrameworkVersion, unit: Unit) -> Dash
         .order_by("city__name")
         if row.city is not None
     ]
-    return Dashboard(
-        campaign=campaign,
-        version=version,
-        unit=unit,
-        cities=cities,
-        area=_figure(own.get((Dimension.ALL, "")), unit.name, unit, target),
-        children=children,
-        breakdowns=breakdowns,
-        trend=trend,
-        ancestors=list(Unit.objects.filter(pk__in=unit.ancestor_ids[:-1]).order_by("path")),
-        target=target,
-        target_source=source,
-        built_at=built_at,
-    )
 
 
 # --------------------------------------------------------------------------------------------------------

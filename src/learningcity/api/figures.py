@@ -71,7 +71,11 @@ def _figure(figure: selectors.Figure) -> dict[str, Any]:
 def figures_get(request: ApiRequest, query: Query[FiguresQuery]) -> Any:
     try:
         board = selectors.dashboard_for(
-            request.auth, campaign_id=query.campaign_id, version_id=query.framework_id, unit_id=query.unit_id
+            request.auth,
+            campaign_id=query.campaign_id,
+            version_id=query.framework_id,
+            unit_id=query.unit_id,
+            whole=False,  # the area and its children: no trend, cities or units above
         )
     except selectors.NotReadable:
         raise Http404 from None
