@@ -161,13 +161,12 @@ def insert(model: type[models.Model], frame: pl.DataFrame) -> None:
     if not frame.height:
         return
     frame = _text_dates(frame)
-    columns = _columns(frame.columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             _copy(cursor, _table(model), frame)
             return
         marks = ", ".join(["%s"] * frame.width)
-        sql = f"INSERT INTO {_table(model)} ({columns}) VALUES ({marks})"
+        sql = f"INSERT INTO {_table(model)} ({_columns(frame.columns)}) VALUES ({marks})"
         for offset in range(0, frame.height, COPY_ROWS):
             cursor.executemany(sql, frame.slice(offset, COPY_ROWS).rows())
 

@@ -72,3 +72,16 @@ def world(cast: Cast) -> World:
         unit=cast.commune_a, year=cast.campaign.year, adults=120, source="Demo test"
     )
     return World(cast, legacy_ward, assessments)
+
+
+def recognised_in_hamlet_b(cast: Cast, count: int) -> None:
+    """`count` more people of hamlet B, each with a recognised self-assessment (figures not rebuilt)."""
+    for index in range(count):
+        Assessment.objects.create(
+            campaign=cast.campaign,
+            framework_version=cast.framework,
+            subject_kind=SubjectKind.PERSON,
+            person=person(cast.hamlet_b, f"Thêm {index}", "F", 1990, "Thái"),
+            unit=cast.hamlet_b,
+            status=Status.RECOGNISED,
+        )

@@ -8,7 +8,7 @@ from django.test import Client
 from learningcity.analytics.models import Dimension, RecognitionFigure
 from learningcity.analytics.services import figures_rebuild
 
-from .conftest import World
+from .conftest import World, recognised_in_hamlet_b
 
 
 def test_the_figures_of_a_unit_and_its_children(world: World, client: Client) -> None:
@@ -49,25 +49,13 @@ def test_the_call_costs_the_same_queries_however_many_records(
 ) -> None:
     """Served from the analytics table: the same queries for a few records as for many more (session and
     user, the user's roles, the campaign and its frameworks, the target, the units below and the figures)."""
-    from learningcity.recognition.models import Assessment, Status, SubjectKind
-
-    from .conftest import person
-
     cast = world.cast
     figures_rebuild(cast.campaign)
     client.force_login(cast.province)
     url = f"/api/figures?unit_id={cast.son_la.pk}"
     with django_assert_num_queries(PINNED):
         assert client.get(url).status_code == 200
-    for index in range(100):
-        Assessment.objects.create(
-            campaign=cast.campaign,
-            framework_version=cast.framework,
-            subject_kind=SubjectKind.PERSON,
-            person=person(cast.hamlet_b, f"Thêm {index}", "F", 1990, "Thái"),
-            unit=cast.hamlet_b,
-            status=Status.RECOGNISED,
-        )
+    recognised_in_hamlet_b(cast, 100)
     figures_rebuild(cast.campaign)
     with django_assert_num_queries(PINNED):
         body = client.get(url).json()

@@ -18,7 +18,7 @@ from learningcity.analytics.tasks import figures_rebuild_campaign
 from learningcity.recognition.services import events
 from learningcity.territory.models import LearningCity
 
-from .conftest import World
+from .conftest import World, recognised_in_hamlet_b
 
 
 def url(world: World, unit: object = None, **extra: str) -> str:
@@ -112,20 +112,7 @@ def test_the_page_costs_the_same_queries_however_many_records(
     with django_assert_num_queries(PINNED) as first:
         client.get(url(built, cast.son_la))
     # Ten times the records: the same queries (the page reads the aggregate rows only).
-    from learningcity.recognition.models import Assessment, Status, SubjectKind
-
-    from .conftest import person
-
-    for index in range(100):
-        subject = person(cast.hamlet_b, f"Thêm {index}", "F", 1990, "Thái")
-        Assessment.objects.create(
-            campaign=cast.campaign,
-            framework_version=cast.framework,
-            subject_kind=SubjectKind.PERSON,
-            person=subject,
-            unit=cast.hamlet_b,
-            status=Status.RECOGNISED,
-        )
+    recognised_in_hamlet_b(cast, 100)
     figures_rebuild(cast.campaign)
     with django_assert_num_queries(len(first.captured_queries)):
         client.get(url(built, cast.son_la))
@@ -150,19 +137,9 @@ def test_the_units_below_follow_each_rebuild_and_target(built: World, client: Cl
     )
     assert f'data-label="Recognised" class="num">{before.recognised}<' in commune_b_row()
     assert "reached" not in commune_b_row()  # no target yet
-    from learningcity.recognition.models import Assessment, CampaignFramework, Status, SubjectKind
+    from learningcity.recognition.models import CampaignFramework
 
-    from .conftest import person
-
-    for index in range(3):
-        Assessment.objects.create(
-            campaign=cast.campaign,
-            framework_version=cast.framework,
-            subject_kind=SubjectKind.PERSON,
-            person=person(cast.hamlet_b, f"Thêm {index}", "F", 1990, "Thái"),
-            unit=cast.hamlet_b,
-            status=Status.RECOGNISED,
-        )
+    recognised_in_hamlet_b(cast, 3)
     figures_rebuild(cast.campaign)
     after = RecognitionFigure.objects.get(
         campaign=cast.campaign, unit=cast.commune_b, dimension=Dimension.ALL

@@ -47,8 +47,7 @@ def _assignments(user: User) -> list[tuple[str, str | None]]:
 
 def forget(user: User) -> None:
     """Read the user's roles again on the next question (after giving or taking one in the same request)."""
-    if getattr(user, MEMO, None) is not None:
-        setattr(user, MEMO, None)
+    setattr(user, MEMO, None)
 
 
 def roles_of(user: User) -> set[str]:
