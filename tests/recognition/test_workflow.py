@@ -3,6 +3,8 @@ review, and personal data kept minimal (ID numbers as a keyed hash and the last 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Callable
 
@@ -347,6 +349,19 @@ def test_an_id_number_is_kept_only_as_a_keyed_hash_and_its_last_four_digits(cast
     assert cast.person_a.id_number_masked == "••••••••1234"
     logged = " ".join(str(v) for v in AuditEntry.objects.values_list("data", "reason", "object_id"))
     assert "014190001234" not in logged
+
+
+def test_id_numbers_hashed_in_bulk_match_one_at_a_time_and_are_keyed_with_the_pepper(settings) -> None:
+    from learningcity.recognition.services.people import id_number_hashes
+
+    settings.ID_NUMBER_PEPPER = "pepper-one"
+    numbers = ["014190001234", None, "123456789"]
+    hashed = id_number_hashes(numbers)
+    assert hashed[1] is None
+    assert hashed[0] == services.id_number_hash("0141 9000 1234")
+    assert hashed[2] == hmac.new(b"pepper-one", b"123456789", hashlib.sha256).hexdigest()
+    settings.ID_NUMBER_PEPPER = "pepper-two"
+    assert id_number_hashes(["014190001234"])[0] != hashed[0]
 
 
 def test_a_duplicate_id_number_is_matched_and_refused(cast: Cast) -> None:

@@ -25,8 +25,20 @@ from ..models import Person, Sex
 
 def id_number_hash(id_number: str) -> str:
     """Keyed hash of an ID card number: equal numbers match, the number itself is not recoverable."""
-    digits = re.sub(r"\D", "", id_number)
-    return hmac.new(settings.ID_NUMBER_PEPPER.encode(), digits.encode(), hashlib.sha256).hexdigest()
+    return id_number_hashes([re.sub(r"\D", "", id_number)])[0] or ""
+
+
+def id_number_hashes(numbers: list[str | None]) -> list[str | None]:
+    """`id_number_hash` of many numbers already reduced to their digits (an import's million; None stays
+    None): the keyed state is made once and copied for each number, half the cost of keying it again."""
+    keyed = hmac.new(settings.ID_NUMBER_PEPPER.encode(), digestmod=hashlib.sha256)
+
+    def hashed(digits: str) -> str:
+        state = keyed.copy()
+        state.update(digits.encode())
+        return state.hexdigest()
+
+    return [None if digits is None else hashed(digits) for digits in numbers]
 
 
 def _clean_id_number(id_number: str) -> str:
