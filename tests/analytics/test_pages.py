@@ -173,6 +173,43 @@ def test_public_figures_withhold_small_counts(built: World, client: Client, sett
     assert "Người 0" not in page + unit_page
 
 
+def test_the_public_pages_cost_the_same_queries_however_many_records(
+    built: World,
+    client: Client,
+    settings,  # noqa: ANN001
+    django_assert_num_queries,  # noqa: ANN001
+) -> None:
+    cast = built.cast
+    settings.PUBLIC_MIN_COUNT = 1
+    cast.campaign.review_deadline = timezone.localdate() - dt.timedelta(days=1)
+    cast.campaign.save(update_fields=["review_deadline"])
+    pages = {"unit": f"/figures/unit/{cast.commune_b.pk}/", "city": "/figures/city/son-la/"}
+    with django_assert_num_queries(PUBLIC_PINNED["unit"]):
+        before = client.get(pages["unit"]).content.decode()
+    with django_assert_num_queries(PUBLIC_PINNED["city"]):
+        client.get(pages["city"])
+    recognised_in_hamlet_b(cast, 100)
+    figures_rebuild(cast.campaign)
+    with django_assert_num_queries(PUBLIC_PINNED["unit"]):
+        after = client.get(pages["unit"]).content.decode()
+    with django_assert_num_queries(PUBLIC_PINNED["city"]):
+        city = client.get(pages["city"]).content.decode()
+    # The commune's own figure and its hamlets', read by their ids; the city's own and its members'.
+    figures = RecognitionFigure.objects.filter(campaign=cast.campaign, dimension=Dimension.ALL)
+    commune, hamlet = figures.get(unit=cast.commune_b), figures.get(unit=cast.hamlet_b)
+    assert f"<strong>{commune.recognised}</strong>" in after
+    row = after[after.index(f">{cast.hamlet_b.name}</a>") :].split("</tr>")[0]
+    assert f'<td class="num">{hamlet.registered}</td><td class="num">{hamlet.recognised}</td>' in row
+    assert f"<strong>{commune.recognised}</strong>" not in before  # a hundred more since
+    own = RecognitionFigure.objects.get(campaign=cast.campaign, city__slug="son-la", dimension=Dimension.ALL)
+    assert f"<strong>{own.recognised}</strong>" in city and cast.commune_b.name in city
+
+
+# The unit page: the unit, the published campaigns, its children's ids, the figures; the city page: the
+# city, the campaigns, its members' ids, the city's figures and the members'.
+PUBLIC_PINNED = {"unit": 4, "city": 5}
+
+
 def test_a_campaign_still_in_review_is_not_public(built: World, client: Client, settings) -> None:  # noqa: ANN001
     settings.PUBLIC_MIN_COUNT = 1
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
