@@ -507,12 +507,23 @@ def check_values(table: Table, *, version: FrameworkVersion) -> tuple[pl.DataFra
     frame, found = _typed(_ensure(table.frame, columns), columns, version)
     found += _evidence(frame, columns)
     if version.subject == SubjectKind.PERSON:
-        # A keyed hash has no columnar form: one tight loop over the whole column (digits only by now).
-        numbers = frame.get_column("v.id_number").to_list()
-        frame = frame.with_columns(pl.Series("id_hash", id_number_hashes(numbers), dtype=pl.String))
+        frame = frame.with_columns(_hashed(frame.get_column("v.id_number")))
     # The answers as written are no longer needed: their typed values are what is stored.
     frame = frame.drop(c.key for c in columns if c.key.startswith("answer."))
     return frame, _merged(found)
+
+
+HASHED = 100_000  # ID numbers hashed at a time
+
+
+def _hashed(numbers: pl.Series) -> pl.Series:
+    """`id_hash` of each typed ID number (digits only by now). A keyed hash has no columnar form: a tight
+    loop, over a slice at a time so that memory never holds a million of them as Python strings."""
+    parts = [
+        pl.Series(id_number_hashes(numbers.slice(start, HASHED).to_list()), dtype=pl.String)
+        for start in range(0, numbers.len(), HASHED)
+    ]
+    return pl.concat(parts).alias("id_hash") if parts else pl.Series("id_hash", [], dtype=pl.String)
 
 
 def _merged(found: list[pl.DataFrame]) -> pl.DataFrame:
