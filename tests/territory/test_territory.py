@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from learningcity.territory.codes import official_code
 from learningcity.territory.models import Era, LearningCity, LearningCityUnit, Level, Unit, UnitConversion
 from learningcity.territory.selectors import unit_restate_current, unit_subtree, units_flags, units_search
 from learningcity.territory.services import hamlet_create, learning_city_derive_current_units
@@ -157,3 +158,20 @@ def test_hamlets_hang_only_below_todays_communes() -> None:
         hamlet_create(
             commune=Unit.objects.get(era=Era.CURRENT, level=Level.PROVINCE, code="14"), name="Bản B"
         )
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("03646", "3646"),
+        (" 3646 ", "3646"),
+        ("000", "0"),
+        ("14", "14"),
+        ("3646a", None),
+        ("", None),
+        ("-14", None),
+        ("١٤", None),  # digits, but not the ASCII ones the official lists use
+    ],
+)
+def test_an_official_code_is_compared_without_its_leading_zeros(written: str, code: str | None) -> None:
+    assert official_code(written) == code

@@ -28,6 +28,7 @@ from learningcity.accounts.models import User
 from learningcity.accounts.services import audit_append
 from learningcity.text import nfc
 
+from .codes import official_code
 from .models import Era, Level, Unit, UnitBoundary
 
 # Hamlet codes are only unique within their commune, so a flat file cannot name a hamlet unambiguously.
@@ -221,10 +222,8 @@ def _code(properties: Any, keys: tuple[str, ...]) -> str | None:
             return ""
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        text = nfc(str(value))
-        if not (text.isdecimal() and text.isascii()):
-            return ""
-        return text.lstrip("0") or "0"
+        code = official_code(nfc(str(value)))
+        return "" if code is None else code
     return None
 
 

@@ -20,6 +20,7 @@ from learningcity import bulk
 from learningcity.accounts import policy
 from learningcity.accounts.models import User
 from learningcity.frameworks.models import FrameworkVersion
+from learningcity.territory.codes import official_code
 from learningcity.territory.models import Era, Level, Unit, UnitConversion
 from learningcity.text import fold_expr
 
@@ -247,9 +248,10 @@ def _evidence(frame: pl.DataFrame, columns: list[Column]) -> list[pl.DataFrame]:
 
 
 def _code(text: str) -> str:
-    """An official code as written, with or without leading zeros ("03646" and "3646" are one commune)."""
-    text = text.strip()
-    return text.lstrip("0") or "0" if text.isdigit() else text
+    """An official code as written, with or without leading zeros ("03646" and "3646" are one commune);
+    anything else as written, to be reported as unknown."""
+    code = official_code(text)
+    return text.strip() if code is None else code
 
 
 @dataclass
