@@ -22,6 +22,11 @@ the reasons when refused), and GET the page it redirects to. An officer reads `/
 drill-down to a child unit, and `GET /api/figures`. Only the window after every simulated user has signed in
 counts; CPU is read from /proc for each process tree (locust, gunicorn, the PostgreSQL server) at both ends of
 that window. This same file is locust's locustfile (it defines the users when `LOAD_PLAN` is set).
+
+By default every user starts its next task at once (a saturation test: the rate is what the server can
+take, the latency mostly queueing). `--rate N` paces the citizens at N submissions/s in all (locust's
+`constant_throughput`) and each officer at one read a second, to read the latency at a given rate below
+saturation.
 """
 
 from __future__ import annotations
@@ -167,9 +172,14 @@ def markdown(result: Mapping[str, Any]) -> str:
     def ms(value: float | None) -> str:
         return "–" if value is None else f"{value:,.0f}"
 
+    paced = (
+        f", citizens paced at {result['rate']:g} submissions/s and officers at 1 read/s each"
+        if result.get("rate")
+        else ""
+    )
     lines = [
         f"## Load: {result['users']} users ({result['citizens']} citizens, {result['officers']} officers), "
-        f"{result['seconds']:.0f} s, gunicorn {result['workers']} {result['worker_class']} workers\n",
+        f"{result['seconds']:.0f} s, gunicorn {result['workers']} {result['worker_class']} workers{paced}\n",
         "| figure | value |",
         "| --- | ---: |",
         f"| requests/s | {result['requests_per_s']:,.1f} |",
@@ -392,12 +402,14 @@ def run_load(
     workers: int = WORKERS,
     worker_class: str = WORKER_CLASS,
     accounts: int | None = None,
+    rate: float | None = None,
 ) -> dict[str, Any]:
     """Prepare accounts, serve with gunicorn, drive it with locust for `seconds` after every user signed in,
     stop everything, and return the figures (see `summarise`) with the database cross-check.
 
     `users` simulated users, one officer for every ten citizens; `accounts` citizen accounts (default: enough
-    for 600 submissions/s). Changes the database: new accounts, sessions and submitted assessments."""
+    for 600 submissions/s); `rate`: the citizens' submissions/s in all (None: as fast as served). Changes the
+    database: new accounts, sessions and submitted assessments."""
     data_dir.mkdir(parents=True, exist_ok=True)
     officers = max(1, round(users / 11))
     accounts = accounts or 600 * seconds + 1000
@@ -422,7 +434,7 @@ def run_load(
     if done.returncode:
         raise RuntimeError(f"Preparing the load run failed:\n{done.stderr[-4000:]}")
     plan = json.loads(plan_path.read_text())
-    plan.update(users=users, seconds=seconds, out=str(data_dir), officer_password=OFFICER_PASSWORD)
+    plan.update(users=users, seconds=seconds, out=str(data_dir), officer_password=OFFICER_PASSWORD, rate=rate)
     plan_path.write_text(json.dumps(plan))
     for name in ("window-start", "window-end", "samples.csv", "locust.json"):
         (data_dir / name).unlink(missing_ok=True)
@@ -489,6 +501,7 @@ def run_load(
         users=users,
         citizens=users - officers,
         officers=officers,
+        rate=rate,
         workers=workers,
         worker_class=worker_class,
         submit_path=SUBMIT_PATH,
@@ -552,6 +565,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=44)
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--worker-class", default=WORKER_CLASS)
+    parser.add_argument(
+        "--rate", type=float, help="pace the citizens at this many submissions/s in all (default: unpaced)"
+    )
     parser.add_argument("--people", type=int, help="first make a scratch database with this many people")
     parser.add_argument("--scratch-db", default="learningcity_load_try")
     parser.add_argument(
@@ -588,6 +604,7 @@ def main() -> None:
             data_dir=options.data_dir or Path(scratch) / "load",
             workers=options.workers,
             worker_class=options.worker_class,
+            rate=options.rate,
         )
     print(markdown(result))
     if options.json:
@@ -605,7 +622,7 @@ def user_classes(plan: Mapping[str, Any]) -> tuple[type, type]:
     from urllib.parse import urlencode
 
     import gevent
-    from locust import FastHttpUser, between, events, task
+    from locust import FastHttpUser, between, constant_throughput, events, task
     from locust.exception import StopUser
 
     out = Path(plan["out"])
@@ -747,6 +764,11 @@ def user_classes(plan: Mapping[str, Any]) -> tuple[type, type]:
             self.client.get(f"/api/figures?unit_id={self.me['unit']}", name=FIGURES)
 
     Citizen.fixed_count = plan["users"] - Officer.fixed_count
+    if plan.get("rate"):
+        # Paced: each citizen starts a flow at most every citizens ÷ rate seconds, each officer reads once a
+        # second (a flow that takes longer starts the next at once).
+        Citizen.wait_time = constant_throughput(plan["rate"] / max(1, Citizen.fixed_count))
+        Officer.wait_time = constant_throughput(1.0)
     return Citizen, Officer
 
 

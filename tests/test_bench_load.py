@@ -114,6 +114,10 @@ def test_the_table_shows_each_figure() -> None:
     assert "| submit: requests, p50 / p95 (ms) | 0, – / – |" in table
     assert "| CPU locust (s, share of 2 cores) | 1.0 (5 %) |" in table
     assert "0 / 0 (matches)" in table and "the pool ran out" in table
+    assert "paced" not in table
+    result["rate"] = 12.5
+    paced = "workers, citizens paced at 12.5 submissions/s and officers at 1 read/s each"
+    assert paced in load.markdown(result)
 
 
 def test_locust_finds_a_citizen_per_ten_users_and_an_officer_for_the_rest(tmp_path: Path) -> None:
@@ -130,3 +134,25 @@ def test_locust_finds_a_citizen_per_ten_users_and_an_officer_for_the_rest(tmp_pa
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["20", "2"]
+
+
+def test_a_paced_run_spaces_each_citizens_flows_by_citizens_over_rate(tmp_path: Path) -> None:
+    """--rate 10 with 20 citizens: each starts a flow every 2 s; each officer reads once a second."""
+    plan = {"users": 22, "seconds": 1, "out": str(tmp_path), "citizens": [], "officers": [], "rate": 10}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    # A paced user waits what is left of its period after its task: with no time spent, all of it.
+    probe = (
+        "import load; from locust.env import Environment; env = Environment(); "
+        "load.CitizenUser.host = load.OfficerUser.host = 'http://127.0.0.1:9'; "
+        "print(round(load.CitizenUser(env).wait_time(), 1), round(load.OfficerUser(env).wait_time(), 1))"
+    )
+    done = subprocess.run(  # noqa: S603 - the test's own interpreter and code
+        [sys.executable, "-c", probe],
+        cwd=BENCH,
+        env={**os.environ, load.PLAN_ENV: str(tmp_path / "plan.json")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["2.0", "1.0"]
