@@ -24,9 +24,10 @@ counts; CPU is read from /proc for each process tree (locust, gunicorn, the Post
 that window. This same file is locust's locustfile (it defines the users when `LOAD_PLAN` is set).
 
 By default every user starts its next task at once (a saturation test: the rate is what the server can
-take, the latency mostly queueing). `--rate N` paces the citizens at N submissions/s in all (locust's
-`constant_throughput`) and each officer at one read a second, to read the latency at a given rate below
-saturation.
+take, the latency mostly queueing). `--rate N` has the citizens arrive at random, N submissions/s in all on
+average (each waits an exponentially distributed time between two flows: independent people, not a
+drumbeat — paced at fixed intervals, users started together stay in step and arrive in bursts), and each
+officer read once a second on average, to read the latency at a given rate below saturation.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import csv
 import json
 import math
 import os
+import random
 import re
 import signal
 import socket
@@ -45,7 +47,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +175,7 @@ def markdown(result: Mapping[str, Any]) -> str:
         return "–" if value is None else f"{value:,.0f}"
 
     paced = (
-        f", citizens paced at {result['rate']:g} submissions/s and officers at 1 read/s each"
+        f", citizens arriving at random at {result['rate']:g} submissions/s and officers at 1 read/s each"
         if result.get("rate")
         else ""
     )
@@ -566,7 +568,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--worker-class", default=WORKER_CLASS)
     parser.add_argument(
-        "--rate", type=float, help="pace the citizens at this many submissions/s in all (default: unpaced)"
+        "--rate",
+        type=float,
+        help="citizens arriving at random at this many submissions/s (default: flat out)",
     )
     parser.add_argument("--people", type=int, help="first make a scratch database with this many people")
     parser.add_argument("--scratch-db", default="learningcity_load_try")
@@ -615,14 +619,19 @@ def main() -> None:
 # The locustfile (imported by locust, with LOAD_PLAN set)
 
 
+def arriving(rate: float) -> Callable[[Any], float]:
+    """A locust wait time: exponentially distributed, so that a user's tasks start at random `rate` times a
+    second on average (a little less, since the task's own time adds to the wait)."""
+    return lambda _user: random.expovariate(rate)
+
+
 def user_classes(plan: Mapping[str, Any]) -> tuple[type, type]:
     """Locust's users for `plan`; records every request, and ends the run `seconds` after all signed in."""
     import http.cookiejar
-    import random
     from urllib.parse import urlencode
 
     import gevent
-    from locust import FastHttpUser, between, constant_throughput, events, task
+    from locust import FastHttpUser, between, events, task
     from locust.exception import StopUser
 
     out = Path(plan["out"])
@@ -765,10 +774,8 @@ def user_classes(plan: Mapping[str, Any]) -> tuple[type, type]:
 
     Citizen.fixed_count = plan["users"] - Officer.fixed_count
     if plan.get("rate"):
-        # Paced: each citizen starts a flow at most every citizens ÷ rate seconds, each officer reads once a
-        # second (a flow that takes longer starts the next at once).
-        Citizen.wait_time = constant_throughput(plan["rate"] / max(1, Citizen.fixed_count))
-        Officer.wait_time = constant_throughput(1.0)
+        Citizen.wait_time = arriving(plan["rate"] / max(1, Citizen.fixed_count))
+        Officer.wait_time = arriving(1.0)
     return Citizen, Officer
 
 
