@@ -21,7 +21,8 @@ and loaded in turn in one database, the peer and the floor each in a fresh one:
 - reads: the rates by commune for the province, through the selector, the officer's page and the API
   (p50/p95 and their queries), against an ORM aggregate over the raw rows;
 - load (with DATABASE_URL only: gunicorn and PostgreSQL, the production setup): `bench/load.py`, citizens
-  submitting while officers read dashboards, driven by locust.
+  submitting while officers read dashboards, driven by locust: flat out (the rate the server takes), then
+  with the citizens arriving at random at 70 % of that rate (the latency below saturation).
 
 Prints markdown tables: each figure for ours, the peer and the floor, and the ratios.
 """
@@ -44,6 +45,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PEER_SLICE = 100_000
+BELOW_SATURATION = 0.7  # the share of the flat-out submission rate at which the latency is read again
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -567,13 +569,18 @@ def main() -> None:
             for name in steps
             if name != "grow" or options.people > imported
         }
-        load_result = None
+        loads = []
         if "DATABASE_URL" in os.environ:  # the production setup: gunicorn and PostgreSQL
             import load
 
             url = database_url("ours", fresh=False)
             assert url
-            load_result = load.run_load(url, seconds=options.load_seconds, data_dir=folder / "load")
+            loads.append(load.run_load(url, seconds=options.load_seconds, data_dir=folder / "load"))
+            below = round(BELOW_SATURATION * loads[0]["submissions_per_s"], 1)
+            if below > 0:
+                loads.append(
+                    load.run_load(url, seconds=options.load_seconds, data_dir=folder / "paced", rate=below)
+                )
     database = "PostgreSQL" if "DATABASE_URL" in os.environ else "SQLite"
     rate = {
         name: r["rows"] / r["seconds"] for name, r in results.items() if name in ("ours", "peer", "floor")
@@ -644,9 +651,9 @@ def main() -> None:
         "already in memory; re-scoring floor: the rule engine over the same answers already in memory. "
         f"Reads: {READS} requests each through Django in one process, against an ORM aggregate over raw rows."
     )
-    if load_result is not None:
-        print("\n" + load.markdown(load_result))
-    else:
+    for result in loads:
+        print("\n" + load.markdown(result))
+    if not loads:
         print("\nLoad: runs with DATABASE_URL (PostgreSQL and gunicorn, the production setup).")
 
 
