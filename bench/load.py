@@ -174,14 +174,14 @@ def markdown(result: Mapping[str, Any]) -> str:
     def ms(value: float | None) -> str:
         return "–" if value is None else f"{value:,.0f}"
 
-    paced = (
+    pace = (
         f", citizens arriving at random at {result['rate']:g} submissions/s and officers at 1 read/s each"
         if result.get("rate")
         else ""
     )
     lines = [
         f"## Load: {result['users']} users ({result['citizens']} citizens, {result['officers']} officers), "
-        f"{result['seconds']:.0f} s, gunicorn {result['workers']} {result['worker_class']} workers{paced}\n",
+        f"{result['seconds']:.0f} s, gunicorn {result['workers']} {result['worker_class']} workers{pace}\n",
         "| figure | value |",
         "| --- | ---: |",
         f"| requests/s | {result['requests_per_s']:,.1f} |",
