@@ -120,10 +120,10 @@ def test_the_table_shows_each_figure() -> None:
     assert paced in load.markdown(result)
 
 
-def test_locust_finds_a_citizen_per_ten_users_and_an_officer_for_the_rest(tmp_path: Path) -> None:
-    plan = {"users": 22, "seconds": 1, "out": str(tmp_path), "citizens": [], "officers": []}
+def locustfile_says(tmp_path: Path, plan: dict, probe: str) -> list[str]:
+    """What `probe` prints after importing the locustfile as locust does, with `plan` as its plan."""
+    plan = {"users": 22, "seconds": 1, "out": str(tmp_path), "citizens": [], "officers": [], **plan}
     (tmp_path / "plan.json").write_text(json.dumps(plan))
-    probe = "import load; print(load.CitizenUser.fixed_count, load.OfficerUser.fixed_count)"
     done = subprocess.run(  # noqa: S603 - the test's own interpreter and code
         [sys.executable, "-c", probe],
         cwd=BENCH,
@@ -133,7 +133,12 @@ def test_locust_finds_a_citizen_per_ten_users_and_an_officer_for_the_rest(tmp_pa
         timeout=60,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["20", "2"]
+    return done.stdout.split()
+
+
+def test_locust_finds_a_citizen_per_ten_users_and_an_officer_for_the_rest(tmp_path: Path) -> None:
+    probe = "import load; print(load.CitizenUser.fixed_count, load.OfficerUser.fixed_count)"
+    assert locustfile_says(tmp_path, {"users": 22}, probe) == ["20", "2"]
 
 
 def test_with_a_rate_citizens_arrive_at_random_at_that_rate_and_officers_once_a_second(
@@ -141,22 +146,11 @@ def test_with_a_rate_citizens_arrive_at_random_at_that_rate_and_officers_once_a_
 ) -> None:
     """--rate 10 with 20 citizens: each waits 2 s between flows on average, exponentially distributed (no
     two in step); each officer 1 s."""
-    plan = {"users": 22, "seconds": 1, "out": str(tmp_path), "citizens": [], "officers": [], "rate": 10}
-    (tmp_path / "plan.json").write_text(json.dumps(plan))
     probe = (
         "import load, statistics as s; c, o = load.CitizenUser.wait_time, load.OfficerUser.wait_time; "
         "w = [c(None) for _ in range(20000)]; v = [o(None) for _ in range(20000)]; "
         "print(round(s.mean(w), 1), round(s.median(w) / s.mean(w), 2), round(s.mean(v), 1))"
     )
-    done = subprocess.run(  # noqa: S603 - the test's own interpreter and code
-        [sys.executable, "-c", probe],
-        cwd=BENCH,
-        env={**os.environ, load.PLAN_ENV: str(tmp_path / "plan.json")},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    mean, median_share, officer = done.stdout.split()
+    mean, median_share, officer = locustfile_says(tmp_path, {"users": 22, "rate": 10}, probe)
     # An exponential's median is ln 2 ≈ 0.69 of its mean (a fixed interval's would be 1).
     assert (mean, officer) == ("2.0", "1.0") and 0.65 <= float(median_share) <= 0.73
