@@ -583,6 +583,8 @@ def main() -> None:
     parser.add_argument("--officers", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--import-into", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.rate is not None and options.rate <= 0:
+        parser.error("--rate is a number of submissions/s above 0 (leave it out to run flat out)")
     if options.prepare:
         options.prepare.write_text(json.dumps(prepare(accounts=options.accounts, officers=options.officers)))
         return

@@ -154,3 +154,14 @@ def test_with_a_rate_citizens_arrive_at_random_at_that_rate_and_officers_once_a_
     mean, median_share, officer = locustfile_says(tmp_path, {"users": 22, "rate": 10}, probe)
     # An exponential's median is ln 2 ≈ 0.69 of its mean (a fixed interval's would be 1).
     assert (mean, officer) == ("2.0", "1.0") and 0.65 <= float(median_share) <= 0.73
+
+
+@pytest.mark.parametrize("rate", ["0", "-5"])
+def test_a_rate_that_is_not_above_zero_is_refused_before_anything_runs(rate: str) -> None:
+    done = subprocess.run(  # noqa: S603 - the test's own interpreter and code
+        [sys.executable, str(BENCH / "load.py"), "--database-url", "postgres://nowhere/x", "--rate", rate],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "--rate is a number of submissions/s above 0" in done.stderr
