@@ -67,6 +67,11 @@ DRILL = "dashboard drill-down"
 FIGURES = "api figures"
 KINDS = (SUBMIT, PAGE, DASHBOARD, DRILL, FIGURES)
 SUBMIT_PATH = "web form: POST /assessments/<pk>/ with action=submit and the CSRF token, as the page does"
+INTAKE_PATH = (
+    "the intake: POST /api/assessments/<pk>/submission with a bearer token (202 and a receipt), applied by "
+    "one worker on the intake queue"
+)
+NOTE = "Sổ học tập, xác nhận của thôn"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -181,7 +186,8 @@ def markdown(result: Mapping[str, Any]) -> str:
     )
     lines = [
         f"## Load: {result['users']} users ({result['citizens']} citizens, {result['officers']} officers), "
-        f"{result['seconds']:.0f} s, gunicorn {result['workers']} {result['worker_class']} workers{pace}\n",
+        f"{result['seconds']:.0f} s, gunicorn {result['workers']} {result['worker_class']} workers{pace}"
+        f"{', through the intake' if result.get('intake') else ''}\n",
         "| figure | value |",
         "| --- | ---: |",
         f"| requests/s | {result['requests_per_s']:,.1f} |",
@@ -197,10 +203,30 @@ def markdown(result: Mapping[str, Any]) -> str:
         share = result["cpu_share_of_machine"][name]
         lines.append(f"| CPU {name} (s, share of 2 cores) | {seconds:,.1f} ({100 * share:.0f} %) |")
     check = result["cross_check"]
+    verdict = "matches" if check["matches"] else "DOES NOT MATCH"
+    intake = result.get("intake")
+    if intake:
+        lag = " / ".join(
+            f"{intake[f'lag_{p}_s']:.2f}" if intake[f"lag_{p}_s"] is not None else "–"
+            for p in ("p50", "p95", "max")
+        )
+        lines += [
+            f"| receipts: received / applied / refused | {intake['received']:,} / {intake['applied']:,} / "
+            f"{intake['refused']:,} |",
+            f"| receipt to applied: p50 / p95 / max (s) | {lag} |",
+            f"| the worker's catching up after the clients stopped (s) | {intake['drain_seconds']:.1f} |",
+            # "matches": every 202 has its receipt (give or take those in flight at the stop), every receipt
+            # was applied or refused, and the submitted count grew by the applied ones.
+            f"| submitted in the database: grew by / receipts applied / 202s answered | "
+            f"{check['grew_by']:,} / {intake['applied']:,} / {check['accepted']:,} ({verdict}) |",
+        ]
+    else:
+        lines.append(
+            # "matches": equal, give or take the submissions in flight when locust stopped.
+            f"| submitted in the database: grew by / accepted by the server | {check['grew_by']:,} / "
+            f"{check['accepted']:,} ({verdict}) |"
+        )
     lines += [
-        # "matches": equal, give or take the submissions in flight when locust stopped.
-        f"| submitted in the database: grew by / accepted by the server | {check['grew_by']:,} / "
-        f"{check['accepted']:,} ({'matches' if check['matches'] else 'DOES NOT MATCH'}) |",
         "",
         f"Submissions: {result['submit_path']}. Errors: {result['errors_by_kind'] or 'none'}. "
         f"Accounts: {result['pool']['drafts']:,} drafts and {result['pool']['returned']:,} set back to "
@@ -214,7 +240,8 @@ def markdown(result: Mapping[str, Any]) -> str:
 
 
 def prepare(*, accounts: int, officers: int) -> dict[str, Any]:
-    """Citizen accounts already signed in, each with a draft of the campaign to submit; officer accounts."""
+    """Citizen accounts already signed in (a session, and an API token for the intake), each with a draft of
+    the campaign to submit; officer accounts."""
     import django
 
     django.setup()
@@ -227,7 +254,7 @@ def prepare(*, accounts: int, officers: int) -> dict[str, Any]:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from learningcity.accounts.models import Role, RoleAssignment, User
+    from learningcity.accounts.models import ApiToken, Role, RoleAssignment, User
     from learningcity.recognition.models import Assessment, Campaign, Status
     from learningcity.territory.models import Level, Unit
 
@@ -292,6 +319,14 @@ def prepare(*, accounts: int, officers: int) -> dict[str, Any]:
             for user in users
         ]
         Session.objects.bulk_create(sessions, batch_size=5000)
+        keys = [ApiToken.new_key() for _user in users]
+        ApiToken.objects.bulk_create(
+            [
+                ApiToken(user=user, name="load", key_hash=ApiToken.hash_key(key), prefix=key[3:11])
+                for user, key in zip(users, keys, strict=True)
+            ],
+            batch_size=5000,
+        )
         groups = dict(Assessment.objects.filter(pk__in=[a for a, _p, _u in pool]).values_list("pk", "group"))
 
         # Officers: the province's coordinator, then commune officers of the communes with most people.
@@ -314,7 +349,8 @@ def prepare(*, accounts: int, officers: int) -> dict[str, Any]:
             officer_rows.append({"username": user.username, "unit": unit.pk, "drill": drill})
     return {
         "citizens": [
-            [s.session_key, pk, groups[pk] or "g1"] for s, (pk, _p, _u) in zip(sessions, pool, strict=True)
+            [s.session_key, pk, groups[pk] or "g1", key]
+            for s, key, (pk, _p, _u) in zip(sessions, keys, pool, strict=True)
         ],
         "officers": officer_rows,
         "drafts": drafts,
@@ -334,6 +370,29 @@ def submitted_count(database_url: str) -> int:
             [CAMPAIGN],
         ).fetchone()
     return int(row[0]) if row else 0
+
+
+def receipts_since(database_url: str, after: int) -> dict[str, Any]:
+    """The intake's receipts with ids above `after`: how many in each state, and the seconds from receipt to
+    application (p50, p95, max) of those applied or refused."""
+    import psycopg
+
+    with psycopg.connect(database_url) as connection:
+        row = connection.execute(
+            "SELECT count(*), count(*) FILTER (WHERE state = 'pending'), "
+            "count(*) FILTER (WHERE state = 'applied'), count(*) FILTER (WHERE state = 'refused'), "
+            "percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM applied_at - received_at)), "
+            "percentile_disc(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM applied_at - received_at)), "
+            "max(extract(epoch FROM applied_at - received_at)), coalesce(max(id), %s) "
+            "FROM recognition_submissionreceipt WHERE id > %s",
+            [after, after],
+        ).fetchone()
+    assert row is not None
+    names = ("received", "pending", "applied", "refused", "lag_p50_s", "lag_p95_s", "lag_max_s", "last_id")
+    return {
+        name: float(value) if name.startswith("lag") and value is not None else value
+        for name, value in zip(names, row, strict=True)
+    }
 
 
 def postmaster_pid(database_url: str) -> int:
@@ -405,13 +464,16 @@ def run_load(
     worker_class: str = WORKER_CLASS,
     accounts: int | None = None,
     rate: float | None = None,
+    intake: bool = False,
 ) -> dict[str, Any]:
     """Prepare accounts, serve with gunicorn, drive it with locust for `seconds` after every user signed in,
     stop everything, and return the figures (see `summarise`) with the database cross-check.
 
     `users` simulated users, one officer for every ten citizens; `accounts` citizen accounts (default: enough
-    for 600 submissions/s); `rate`: the citizens' submissions/s in all (None: as fast as served). Changes the
-    database: new accounts, sessions and submitted assessments."""
+    for 600 submissions/s); `rate`: the citizens' submissions/s in all (None: as fast as served); `intake`:
+    the citizens send through the API's intake, and one worker on the intake queue applies the receipts
+    (its CPU counted; after the window, the time it takes to apply what is still waiting). Changes the
+    database: new accounts, sessions, tokens and submitted assessments."""
     data_dir.mkdir(parents=True, exist_ok=True)
     officers = max(1, round(users / 11))
     accounts = accounts or 600 * seconds + 1000
@@ -436,14 +498,22 @@ def run_load(
     if done.returncode:
         raise RuntimeError(f"Preparing the load run failed:\n{done.stderr[-4000:]}")
     plan = json.loads(plan_path.read_text())
-    plan.update(users=users, seconds=seconds, out=str(data_dir), officer_password=OFFICER_PASSWORD, rate=rate)
+    plan.update(
+        users=users,
+        seconds=seconds,
+        out=str(data_dir),
+        officer_password=OFFICER_PASSWORD,
+        rate=rate,
+        intake=intake,
+    )
     plan_path.write_text(json.dumps(plan))
     for name in ("window-start", "window-end", "samples.csv", "locust.json"):
         (data_dir / name).unlink(missing_ok=True)
 
     port = _free_port()
     host = f"http://127.0.0.1:{port}"
-    server = generator = None
+    server = generator = worker = None
+    drain_seconds = None
     gunicorn_log = (data_dir / "gunicorn.log").open("w")
     locust_log = (data_dir / "locust.log").open("w")
     try:
@@ -468,7 +538,26 @@ def run_load(
                     raise RuntimeError(f"gunicorn did not answer; see {data_dir / 'gunicorn.log'}") from None
                 time.sleep(0.2)
         before = submitted_count(database_url)
+        receipts_before = receipts_since(database_url, 0)["last_id"]
         roots = {"gunicorn": server.pid, "postgres": postmaster_pid(database_url)}
+        if intake:
+            worker = subprocess.Popen(  # noqa: S603 - fixed argument list
+                [
+                    sys.executable,
+                    "-m",
+                    "learningcity.cli",
+                    "worker",
+                    "--queue",
+                    "intake",
+                    "--interval",
+                    "0.2",
+                ],
+                env=env,
+                stdout=gunicorn_log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            roots["worker"] = worker.pid
         generator = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "locust", "-f", __file__, "--headless", "-u", str(users), "-r", str(users)]
             + ["--run-time", f"{seconds + 120}s", "--host", host, "--only-summary", "--loglevel", "WARNING"],
@@ -484,9 +573,19 @@ def run_load(
         _wait_for(data_dir / "window-end", generator, seconds + 60)
         last = cpu_reading(roots)
         generator.wait(timeout=60)
+        if intake:  # what the worker still has to apply when the clients stop
+            started = time.monotonic()
+            while (
+                receipts_since(database_url, receipts_before)["pending"] and worker and worker.poll() is None
+            ):
+                if time.monotonic() - started > 600:
+                    raise RuntimeError(f"the intake worker did not catch up; see {data_dir / 'gunicorn.log'}")
+                time.sleep(0.2)
+            drain_seconds = time.monotonic() - started
         after = submitted_count(database_url)
     finally:
         _stop(generator)
+        _stop(worker)
         _stop(server)
         gunicorn_log.close()
         locust_log.close()
@@ -499,25 +598,31 @@ def run_load(
         cores=os.cpu_count() or 2,
     )
     accepted = result["submissions_ok_in_run"]
+    citizens = users - officers
+    # A submission still on its way when locust stopped is stored but was never answered to it: at most one
+    # per citizen.
+    check = {"before": before, "after": after, "grew_by": after - before, "accepted": accepted}
+    if intake:
+        receipts = receipts_since(database_url, receipts_before)
+        result["intake"] = {**receipts, "drain_seconds": drain_seconds}
+        check["matches"] = (
+            accepted <= receipts["received"] <= accepted + citizens
+            and receipts["applied"] + receipts["refused"] == receipts["received"]
+            and after - before == receipts["applied"]
+        )
+    else:
+        check["matches"] = accepted <= after - before <= accepted + citizens
     result.update(
         users=users,
-        citizens=users - officers,
+        citizens=citizens,
         officers=officers,
         rate=rate,
         workers=workers,
         worker_class=worker_class,
-        submit_path=SUBMIT_PATH,
+        submit_path=INTAKE_PATH if intake else SUBMIT_PATH,
         pool={"drafts": plan["drafts"], "returned": plan["returned"], "accounts": len(plan["citizens"])},
         pool_exhausted=meta["exhausted"],
-        cross_check={
-            "before": before,
-            "after": after,
-            "grew_by": after - before,
-            "accepted": accepted,
-            # A submission still on its way when locust stopped is stored but was never answered to it: at
-            # most one per citizen.
-            "matches": accepted <= after - before <= accepted + users - officers,
-        },
+        cross_check=check,
     )
     return result
 
@@ -572,6 +677,11 @@ def main() -> None:
         type=float,
         help="citizens arriving at random at this many submissions/s (default: flat out)",
     )
+    parser.add_argument(
+        "--intake",
+        action="store_true",
+        help="citizens send through the API's intake (202 and a receipt), applied by a worker",
+    )
     parser.add_argument("--people", type=int, help="first make a scratch database with this many people")
     parser.add_argument("--scratch-db", default="learningcity_load_try")
     parser.add_argument(
@@ -611,6 +721,7 @@ def main() -> None:
             workers=options.workers,
             worker_class=options.worker_class,
             rate=options.rate,
+            intake=options.intake,
         )
     print(markdown(result))
     if options.json:
@@ -688,13 +799,21 @@ def user_classes(plan: Mapping[str, Any]) -> tuple[type, type]:
             {},
         )
 
-    def answers(pk: int, group: str, token: str) -> str:
-        values = {f"i{a}_{b}": str(4 + (pk * 7 + 3 * a + b) % 7) for a in (1, 2, 3) for b in (1, 2, 3, 4)}
+    def marks(pk: int) -> dict[str, int]:
+        values = {f"i{a}_{b}": 4 + (pk * 7 + 3 * a + b) % 7 for a in (1, 2, 3) for b in (1, 2, 3, 4)}
         del values["i3_3"], values["i3_4"]  # the framework has ten indicators: i1_1…i2_4, i3_1, i3_2
-        notes = {f"note__{code}": "Sổ học tập, xác nhận của thôn" for code in values}
+        return values
+
+    def answers(pk: int, group: str, token: str) -> str:
+        values = marks(pk)
+        notes = {f"note__{code}": NOTE for code in values}
         return urlencode(
             {"csrfmiddlewaretoken": token, "group": group, "action": "submit", **values, **notes}
         )
+
+    def submission(pk: int, group: str) -> str:
+        values = marks(pk)
+        return json.dumps({"answers": values, "group": group, "notes": dict.fromkeys(values, NOTE)})
 
     class Citizen(FastHttpUser):
         """One browser that submits one citizen's self-assessment after another, each in its own session."""
@@ -708,10 +827,21 @@ def user_classes(plan: Mapping[str, Any]) -> tuple[type, type]:
         @task
         def submit(self) -> None:
             try:
-                session, pk, group = next(citizens)
+                session, pk, group, key = next(citizens)
             except StopIteration:
                 state["exhausted"] = True
                 raise StopUser() from None
+            if plan.get("intake"):
+                with self.client.post(
+                    f"/api/assessments/{pk}/submission",
+                    data=submission(pk, group),
+                    headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                    name=SUBMIT,
+                    catch_response=True,
+                ) as sent:
+                    if sent.status_code != 202:
+                        sent.failure(f"not received: {sent.status_code}")
+                return
             self.client.cookiejar.clear()
             self.client.cookiejar.set_cookie(cookie("sessionid", session))
             url = f"/assessments/{pk}/"

@@ -43,7 +43,12 @@ def _english_messages() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _fast_and_quiet(settings, tmp_path):  # noqa: ANN001
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": settings.TASK_QUEUES,
+        }
+    }
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {

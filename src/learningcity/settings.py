@@ -194,7 +194,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Key for the keyed hash of ID card numbers: the hash lets us match a person without storing the number.
 ID_NUMBER_PEPPER = env("ID_NUMBER_PEPPER", SECRET_KEY)
 
-TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# "intake" holds only the application of received submissions (recognition.services.intake), so that a worker
+# of its own (`learningcity worker --queue intake`) is never held up behind a long rebuild.
+TASK_QUEUES = ["default", "intake"]
+TASKS = {
+    "default": {
+        "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": TASK_QUEUES,
+    }
+}
 
 NINJA_PAGINATION_MAX_LIMIT = 500
 

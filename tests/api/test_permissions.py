@@ -28,11 +28,12 @@ from learningcity.recognition.models import (
     Person,
     Status,
 )
+from learningcity.recognition.services import intake
 from learningcity.text import fold
 
 from ..cast import GOOD_ANSWERS, Cast
 from ..recognition.test_subject_assessment_pages import ALL_MET, household_assessment, households_for
-from .conftest import MEMBERS, NOTES, STATES, call, client_for
+from .conftest import MEMBERS, NOTES, STATES, call, client_for, draft
 
 Path = Callable[[Cast, Any], str]
 Body = Callable[[Cast, Any], Any]
@@ -145,7 +146,14 @@ def subjects_filled(cast: Cast) -> Assessment:
     return services.assessment_save(actor=cast.citizen_a, assessment=subjects(cast), answers=ALL_MET)
 
 
-STATES = {**STATES, "subjects": subjects, "subjects_filled": subjects_filled}
+def received(cast: Cast) -> Assessment:
+    """person_a's draft with a submission from citizen_a waiting in the intake."""
+    assessment = draft(cast)
+    intake.submission_receive(actor=cast.citizen_a, assessment=assessment, answers=GOOD_ANSWERS, notes=NOTES)
+    return assessment
+
+
+STATES = {**STATES, "subjects": subjects, "subjects_filled": subjects_filled, "received": received}
 EDITORS_OF_A = ("citizen_a", "head_a", "officer_a")
 
 
@@ -219,6 +227,33 @@ ROUTES: dict[str, Route] = {
         _on("/submit"),
         Expect(ok=("citizen_a", "head_a", "officer_a"), hidden=OUT_OF_COMMUNE_A, refused=("province",)).codes,
         state="filled",
+    ),
+    "assessments_submission": Route(
+        "POST",
+        _on("/submission"),
+        Expect(
+            ok=("citizen_a", "head_a", "officer_a"),
+            hidden=OUT_OF_COMMUNE_A,
+            refused=("province",),
+            ok_status=202,
+        ).codes,
+        state="draft",
+        body=lambda c, a: {"answers": GOOD_ANSWERS, "notes": NOTES},
+    ),
+    "assessments_submission_household": Route(
+        "POST",
+        _on("/submission"),
+        Expect(ok=EDITORS_OF_A, hidden=OUT_OF_COMMUNE_A, refused=("province",), ok_status=202).codes,
+        state="subjects",
+        body=lambda c, a: {"answers": {"c1_members_learn": True, "c2_children_school": False}},
+    ),
+    # Receipts are their sender's: nobody else reads one, whatever their role.
+    "receipts_list": Route("GET", lambda c, a: "/api/receipts", {}),
+    "receipts_get": Route(
+        "GET",
+        lambda c, a: f"/api/receipts/{a.receipts.get().pk}",
+        Expect(ok=("citizen_a",), hidden=tuple(m for m in ALL if m != "citizen_a")).codes,
+        state="received",
     ),
     "reviews_due": Route(
         "GET",

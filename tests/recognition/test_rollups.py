@@ -96,8 +96,8 @@ class World:
         return Assessment.objects.select_related("campaign", "framework_version").get(pk=assessment.pk)
 
 
-@pytest.fixture
-def world(cast: Cast) -> World:
+def make_world(cast: Cast) -> World:
+    """A campaign of every shipped framework on Sơn La (the one-subject and bulk paths are compared on it)."""
     versions = {version.code: version for version in frameworks_seed()}
     today = timezone.localdate()
     campaign = services.campaign_create(
@@ -111,6 +111,11 @@ def world(cast: Cast) -> World:
         review_deadline=today + dt.timedelta(days=60),
     )
     return World(cast, campaign, versions)
+
+
+@pytest.fixture
+def world(cast: Cast) -> World:
+    return make_world(cast)
 
 
 def refreshed(world: World, code: str, **options: Any) -> dict[int, Assessment]:

@@ -45,6 +45,16 @@ def _assignments(user: User) -> list[tuple[str, str | None]]:
     return memo
 
 
+def remember(users: Iterable[User]) -> None:
+    """Read the roles of many users at once (one query), for the questions asked next about each of them."""
+    found: dict[int, list[tuple[str, str | None]]] = {user.pk: [] for user in users}
+    rows = RoleAssignment.objects.filter(user_id__in=list(found)).values_list("user_id", "role", "unit__path")
+    for user_id, role, path in rows:
+        found[user_id].append((role, path))
+    for user in users:
+        setattr(user, MEMO, found[user.pk])
+
+
 def forget(user: User) -> None:
     """Read the user's roles again on the next question (after giving or taking one in the same request)."""
     setattr(user, MEMO, None)

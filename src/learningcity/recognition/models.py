@@ -381,6 +381,43 @@ class Assessment(models.Model):
         return self.status in (Status.DRAFT, Status.RETURNED)
 
 
+class ReceiptState(models.TextChoices):
+    PENDING = "pending", _("Received, waiting to be applied")
+    APPLIED = "applied", _("Applied: sent for review")
+    REFUSED = "refused", _("Refused: the answers kept as a draft")
+
+
+class SubmissionReceipt(models.Model):
+    """A submission received through the API's intake and answered at once with this receipt; the worker
+    applies the waiting receipts a batch at a time, set-wise (`services.intake`).
+
+    The rights and the answers' types are checked on receipt; what needs the stored record (every answer
+    given, the evidence, the deadline, the review stages) when it is applied. A refused submission keeps its
+    answers on the draft, as the form does, and the receipt says why.
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="receipts")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    answers = models.JSONField(default=dict)  # typed as the framework declares, checked on receipt
+    group = models.CharField(max_length=20, null=True, blank=True)  # null: the assessment's group stays
+    notes = models.JSONField(null=True, blank=True)  # null: the assessment's notes stay
+    state = models.CharField(max_length=10, choices=ReceiptState.choices, default=ReceiptState.PENDING)
+    reason = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # The worker reads the waiting ones in the order they came; the rest are read one by one.
+        indexes = [
+            models.Index(
+                fields=["id"], name="receipt_pending", condition=models.Q(state=ReceiptState.PENDING)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} · {self.assessment_id} · {self.state}"
+
+
 def evidence_path(instance: Evidence, filename: str) -> str:
     # Random names: nothing about the person or the original name leaks into the storage path.
     return f"evidence/{instance.assessment_id}/{uuid.uuid4().hex}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from learningcity.frameworks.models import FrameworkVersion
 
@@ -32,3 +34,28 @@ def import_store(job_id: str) -> str:
     from .imports.jobs import run_store
 
     return run_store(job_id).state
+
+
+@task(queue_name="intake")
+def submissions_apply() -> dict[str, int]:
+    """Apply the intake's waiting receipts (`services.intake.receipts_apply`): the counts applied, refused."""
+    from .services.intake import receipts_apply
+
+    return receipts_apply()
+
+
+def submissions_apply_later() -> None:
+    """Queue `submissions_apply` unless one is queued and not yet started: it applies every receipt waiting
+    when it runs, so a stream of receipts keeps one job queued instead of one per receipt. (Once started, a
+    job is no longer READY: a receipt that arrives then queues the next one.)"""
+    backend = submissions_apply.get_backend()
+    if (
+        isinstance(backend, DatabaseBackend)
+        and DBTaskResult.objects.filter(
+            status=TaskResultStatus.READY,
+            backend_name=backend.alias,
+            task_path=submissions_apply.module_path,
+        ).exists()
+    ):
+        return
+    submissions_apply.enqueue()

@@ -47,6 +47,7 @@ from ..models import (
     SubjectKind,
 )
 from ..services import events
+from ..services.assessments import review_chain, unit_levels
 from ..services.rollups import rollups_refresh
 from ..services.scoring import input_of, scored
 from .checking import Checked
@@ -95,15 +96,8 @@ class Prepared:
 
 def _first_stages(version: FrameworkVersion, unit_ids: list[int]) -> pl.DataFrame:
     """(unit_id, stage): the first review stage of the framework's chain for a subject on each unit."""
-    ancestors = {u.pk: u.ancestor_ids for u in Unit.objects.filter(pk__in=unit_ids).only("pk", "path")}
-    levels = dict(
-        Unit.objects.filter(pk__in={a for ids in ancestors.values() for a in ids}).values_list("pk", "level")
-    )
-    chain = version.review_chain
-    rows = [
-        (pk, next((stage for stage in chain if stage in {levels[a] for a in ids}), ""))
-        for pk, ids in ancestors.items()
-    ]
+    levels = unit_levels(Unit.objects.filter(pk__in=unit_ids).only("pk", "path"))
+    rows = [(pk, next(iter(review_chain(version, found)), "")) for pk, found in levels.items()]
     return pl.DataFrame(rows, schema={"unit_id": pl.Int64, "stage": pl.String}, orient="row")
 
 

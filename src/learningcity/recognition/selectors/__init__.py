@@ -16,6 +16,7 @@ from .core import (
     people_search,
     people_visible,
     person_can_see_sensitive,
+    receipts_own,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "people_search",
     "people_visible",
     "person_can_see_sensitive",
+    "receipts_own",
 ]

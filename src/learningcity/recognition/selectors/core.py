@@ -8,7 +8,16 @@ from learningcity.accounts import policy
 from learningcity.accounts.models import User
 from learningcity.text import fold
 
-from ..models import SUBJECT_RELATED_OF_KIND, Assessment, Campaign, Certificate, Evidence, Person, Status
+from ..models import (
+    SUBJECT_RELATED_OF_KIND,
+    Assessment,
+    Campaign,
+    Certificate,
+    Evidence,
+    Person,
+    Status,
+    SubmissionReceipt,
+)
 from ..services import id_number_hash
 
 # Officers read the people and assessments of their subtree; a citizen reads their own.
@@ -51,6 +60,13 @@ def assessments_visible(user: User) -> QuerySet[Assessment]:
     return Assessment.objects.filter(policy.scope_q(user, READER_ROLES, "unit") | _own(user)).select_related(
         "person", "unit", "campaign", "framework_version"
     )
+
+
+def receipts_own(user: User) -> QuerySet[SubmissionReceipt]:
+    """The intake's receipts of the submissions the user sent, newest first."""
+    if not user.is_authenticated:
+        return SubmissionReceipt.objects.none()
+    return SubmissionReceipt.objects.filter(actor=user).order_by("-pk")
 
 
 # What reading one assessment joins besides its subject.

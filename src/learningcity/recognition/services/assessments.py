@@ -111,7 +111,7 @@ def _context(assessment: Assessment) -> dict[str, Any]:
     ]
 
 
-def _coerce_answers(version: FrameworkVersion, answers: Mapping[str, Any]) -> dict[str, Any]:
+def coerce_answers(version: FrameworkVersion, answers: Mapping[str, Any]) -> dict[str, Any]:
     """Answers as the declared types; blank means missing. Raises ValidationError per input."""
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
@@ -161,7 +161,7 @@ def assessment_evaluate(
     last saved); without them a framework that depends on members shows those criteria as not met.
     """
     probe = Assessment(framework_version=version, unit=unit, group=group)
-    clean = _coerce_answers(version, answers)
+    clean = coerce_answers(version, answers)
     row = framework_compiled(version).evaluate_one({**clean, **_context(probe), **(rollups or {})})
     return summarise(version, row)
 
@@ -214,7 +214,7 @@ def _locked(pk: int, kind: str) -> Assessment:
     )
 
 
-def _check_group(version: FrameworkVersion, group: str) -> None:
+def check_group(version: FrameworkVersion, group: str) -> None:
     codes = [g["code"] for g in version.spec.get("groups", [])]
     if codes and group not in codes:
         raise ValidationError({"group": _("Choose your citizen group.")})
@@ -242,7 +242,7 @@ def assessment_start(
     if existing is not None:
         return existing
     if group:
-        _check_group(version, group)
+        check_group(version, group)
     on_behalf = subject_user_id(subject) != actor.pk
     assessment = Assessment(
         campaign=campaign,
@@ -266,6 +266,12 @@ def assessment_start(
     return assessment
 
 
+def notes_clean(version: FrameworkVersion, notes: Mapping[str, str]) -> dict[str, str]:
+    """Evidence notes as stored: NFC, at most 1,000 characters, only for the framework's inputs, no blanks."""
+    codes = {item["code"] for item in version.inputs}
+    return {code: nfc(text)[:1000] for code, text in notes.items() if code in codes and nfc(text)}
+
+
 def _answers_apply(
     actor: User,
     assessment: Assessment,
@@ -280,14 +286,11 @@ def _answers_apply(
         raise ValidationError(_("This assessment was submitted and can no longer be changed."))
     version = assessment.framework_version
     if group is not None:
-        _check_group(version, group)
+        check_group(version, group)
         assessment.group = group
-    assessment.answers = _coerce_answers(version, answers)
+    assessment.answers = coerce_answers(version, answers)
     if notes is not None:
-        codes = {item["code"] for item in version.inputs}
-        assessment.notes = {
-            code: nfc(text)[:1000] for code, text in notes.items() if code in codes and nfc(text)
-        }
+        assessment.notes = notes_clean(version, notes)
     if subject_user_id(assessment.subject) != actor.pk:
         assessment.entered_on_behalf = True
     assessment.entered_by = actor
@@ -311,7 +314,7 @@ def assessment_save(
         assessment = _locked(assessment.pk, assessment.subject_kind)
         _answers_apply(actor, assessment, answers, group, notes)
         _store_result(assessment)
-        refused = _submission_refused(assessment) if submit else None
+        refused = submission_refused(assessment) if submit else None
         if submit and refused is None:
             _send(actor, assessment)
             return assessment
@@ -321,8 +324,9 @@ def assessment_save(
     return assessment
 
 
-def missing_evidence(assessment: Assessment) -> list[str]:
-    """Inputs whose evidence is required and has neither a file nor a written note."""
+def missing_evidence(assessment: Assessment, *, files: set[str] | None = None) -> list[str]:
+    """Inputs whose evidence is required and has neither a file nor a written note. `files`: the inputs
+    with a file, when the caller has read them already (for many assessments at once)."""
     described = [
         item["code"]
         for item in assessment.framework_version.inputs
@@ -330,24 +334,51 @@ def missing_evidence(assessment: Assessment) -> list[str]:
     ]
     if not described:  # every required piece is described in words: no need to look for files
         return []
-    with_files = set(assessment.evidence.values_list("input_code", flat=True))
+    with_files = files if files is not None else set(assessment.evidence.values_list("input_code", flat=True))
     return [code for code in described if code not in with_files]
 
 
-def _stages(assessment: Assessment, *, actor: User | None = None) -> list[str]:
+def unit_levels(units: Iterable[Unit]) -> dict[int, set[str]]:
+    """The levels of each unit and of the units above it (a unit under a hamlet has a hamlet stage), by unit
+    id: one query, however many units."""
+    ancestors = {unit.pk: unit.ancestor_ids for unit in units}
+    levels = dict(
+        Unit.objects.filter(pk__in={a for ids in ancestors.values() for a in ids}).values_list("pk", "level")
+    )
+    return {pk: {levels[a] for a in ids} for pk, ids in ancestors.items()}
+
+
+def review_chain(version: FrameworkVersion, levels: set[str]) -> list[str]:
+    """The framework's review stages that apply on a unit with these levels (and above)."""
+    return [stage for stage in version.review_chain if stage in levels]
+
+
+def review_stages(
+    assessment: Assessment,
+    *,
+    actor: User | None = None,
+    levels: set[str] | None = None,
+    users: Mapping[int, User] | None = None,
+) -> list[str]:
     """The review chain that applies to the assessment: a hamlet stage only below a hamlet.
 
     Nobody reviews their own assessment: a stage whose reviewer role the applicant holds there (a hamlet
-    head's own self-assessment) goes up to the next level instead, so it is never stuck. `actor`, when
-    given, is not read again if they are the applicant.
+    head's own self-assessment) goes up to the next level instead, so it is never stuck. What the caller
+    has read already is not read again: the actor when they are the applicant, the unit's `levels`
+    (`unit_levels`), `users` by id (with their roles remembered: `policy.remember`).
     """
-    levels = set(Unit.objects.filter(pk__in=assessment.unit.ancestor_ids).values_list("level", flat=True))
-    chain = [stage for stage in assessment.framework_version.review_chain if stage in levels]
+    if levels is None:
+        levels = unit_levels([assessment.unit])[assessment.unit_id]
+    chain = review_chain(assessment.framework_version, levels)
     applicant_id = subject_user_id(assessment.subject)
     if applicant_id is None:
         return chain
-    applicant = actor if actor is not None and actor.pk == applicant_id else None
-    applicant = applicant or User.objects.filter(pk=applicant_id).first()
+    if users is not None:
+        applicant = users.get(applicant_id)
+    elif actor is not None and actor.pk == applicant_id:
+        applicant = actor
+    else:
+        applicant = User.objects.filter(pk=applicant_id).first()
     # Most applicants review nothing there: one look at all the reviewer roles instead of one per stage.
     if applicant is None or not policy.covers(applicant, policy.STAGE_ROLES.values(), assessment.unit):
         return chain
@@ -363,8 +394,8 @@ def _stages(assessment: Assessment, *, actor: User | None = None) -> list[str]:
     return stages
 
 
-def _submission_refused(assessment: Assessment) -> ValidationError | None:
-    """Why the (editable) assessment cannot be submitted yet, or None."""
+def submission_refused(assessment: Assessment, *, files: set[str] | None = None) -> ValidationError | None:
+    """Why the (editable) assessment cannot be submitted yet, or None (`files`: see `missing_evidence`)."""
     version = assessment.framework_version
     if version.spec.get("groups") and not assessment.group:
         return ValidationError({"group": _("Choose your citizen group.")})
@@ -374,7 +405,7 @@ def _submission_refused(assessment: Assessment) -> ValidationError | None:
             _("Answer every indicator before submitting (missing: %(codes)s).")
             % {"codes": ", ".join(unanswered)}
         )
-    lacking = missing_evidence(assessment)
+    lacking = missing_evidence(assessment, files=files)
     if lacking:
         return ValidationError(
             _("Attach evidence or describe it for: %(codes)s.") % {"codes": ", ".join(lacking)}
@@ -386,7 +417,7 @@ def _submission_refused(assessment: Assessment) -> ValidationError | None:
 
 def _send(actor: User, assessment: Assessment) -> None:
     """Send the locked, scored assessment to its first stage: save, audit, and tell after commit."""
-    stages = _stages(assessment, actor=actor)
+    stages = review_stages(assessment, actor=actor)
     assessment.status = Status.SUBMITTED if stages else Status.APPROVED
     assessment.review_stage = stages[0] if stages else ""
     assessment.submitted_at = timezone.now()
@@ -411,7 +442,7 @@ def assessment_submit(*, actor: User, assessment: Assessment) -> Assessment:
         raise PermissionDenied(_("You cannot submit this assessment."))
     if not assessment.is_editable:
         raise ValidationError(_("This assessment was already submitted."))
-    refused = _submission_refused(assessment)
+    refused = submission_refused(assessment)
     if refused is not None:
         raise refused
     _store_result(assessment)
@@ -455,7 +486,7 @@ def assessment_review(*, actor: User, assessment: Assessment, decision: str, rea
         _store_result(assessment)
         if not assessment.result.get("passes"):
             raise ValidationError(_("The self-assessment does not meet the criteria; return or reject it."))
-        stages = _stages(assessment)
+        stages = review_stages(assessment)
         following = stages[stages.index(stage) + 1 :] if stage in stages else []
         if following:
             assessment.review_stage = following[0]
@@ -488,7 +519,7 @@ def can_certify(actor: User, assessment: Assessment) -> bool:
     """The role of the last stage (or a province coordinator) within its scope; never one's own assessment."""
     if _is_own(actor, assessment):
         return False
-    chain = _stages(assessment) or assessment.framework_version.review_chain
+    chain = review_stages(assessment) or assessment.framework_version.review_chain
     role = policy.STAGE_ROLES.get(chain[-1], Role.COMMUNE_OFFICER) if chain else Role.COMMUNE_OFFICER
     roles = {role, Role.PROVINCE_COORDINATOR}
     return assessment.status == Status.APPROVED and policy.covers(actor, roles, assessment.unit)

@@ -53,11 +53,11 @@ from .assessments import (
     Decision,
     _is_own,
     _locked,
-    _stages,
     assessment_review,
     can_certify,
     can_edit_for,
     recognise,
+    review_stages,
     subject_user_id,
 )
 from .rollups import dependents_refresh_later
@@ -140,7 +140,7 @@ def decision_roles(version: FrameworkVersion) -> frozenset[str]:
 def competent_roles(assessment: Assessment) -> frozenset[str]:
     """The roles that recognise (and revoke) one assessment, as `can_certify` reads them: the last stage of
     the chain that applies to it, or a province coordinator."""
-    chain = _stages(assessment) or assessment.framework_version.review_chain
+    chain = review_stages(assessment) or assessment.framework_version.review_chain
     return frozenset({_last_stage_role(chain), Role.PROVINCE_COORDINATOR})
 
 
@@ -368,7 +368,7 @@ def rejection_of(assessment: Assessment) -> tuple[str, int | None]:
     """The stage whose rejection stands (or is appealed) and who rejected, from the audit log."""
     entry = _trail(assessment, "assessment.reject")
     if entry is None:
-        stages = _stages(assessment)
+        stages = review_stages(assessment)
         return (stages[-1] if stages else "", None)
     return (str(entry.data.get("stage") or ""), entry.actor_id)
 
@@ -442,7 +442,7 @@ def appeal_decide(*, actor: User, assessment: Assessment, uphold: bool, reason: 
         raise PermissionDenied(_("This appeal is not yours to decide."))
     reason = _reason(reason, _("Give the reason for your decision on the appeal; the citizen will read it."))
     stage, _rejected_by = rejection_of(assessment)
-    stages = _stages(assessment)
+    stages = review_stages(assessment)
     if uphold:
         assessment.status = Status.SUBMITTED
         # The stage that rejected reviews it again (the first stage when the chain no longer has it).

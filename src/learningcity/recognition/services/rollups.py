@@ -180,14 +180,13 @@ def rollups_refresh(*, campaign: Campaign, version: FrameworkVersion, include_de
     subjects, one bulk update. Assessments already decided (approved, recognised, rejected, revoked) keep the
     result they were decided on unless `include_decided`. Returns the number of assessments updated.
     """
-    # Imported here: the assessments module imports this one (its `_store_result` calls `rollup_values`).
-    from .assessments import contexts, summarise
+    # Imported here: the scoring module imports this one (for `members_frame`).
+    from .scoring import score_in_place
 
     framework = framework_compiled(version)
     if not framework.rollups:
         return 0
-    kind = version.subject
-    subject_field = f"{SUBJECT_FIELDS[kind]}_id"
+    subject_field = f"{SUBJECT_FIELDS[version.subject]}_id"
     found = Assessment.objects.filter(campaign=campaign, framework_version=version)
     if not include_decided:
         found = found.filter(status__in=OPEN_STATUSES)
@@ -196,31 +195,7 @@ def rollups_refresh(*, campaign: Campaign, version: FrameworkVersion, include_de
     )
     if not assessments:
         return 0
-    subjects = [getattr(a, subject_field) for a in assessments]
-    members = members_frame(framework, kind=kind, campaign=campaign, subjects=found.values(subject_field))
-    values = framework.rollup(members, SUBJECT, groups=subjects)
-    # Context (unit flags, the subject's group) through the very function the one-record path uses, once per
-    # distinct unit and group.
-    context_of = contexts(version, [(a.unit, a.group) for a in assessments])
-    answers = framework.frame([{**a.answers, **context_of[(a.unit_id, a.group)]} for a in assessments]).drop(
-        [rule["code"] for rule in framework.rollups]
-    )
-    scored = framework.evaluate(
-        answers.with_columns(pl.Series(SUBJECT, subjects, dtype=pl.Int64)).join(
-            values, on=SUBJECT, how="left", maintain_order="left"
-        )
-    )
-    codes = [rule["code"] for rule in framework.rollups]
-    inputs = [item["code"] for item in framework.inputs]
-    for assessment, row in zip(assessments, scored.iter_rows(named=True), strict=True):
-        row["short"] = [code for code in inputs if row.get(f"short__{code}")]
-        row["invalid"] = [code for code in inputs if row.get(f"invalid__{code}")]
-        summary = summarise(version, row)
-        assessment.rollups = {code: row[code] for code in codes}
-        assessment.result = summary
-        assessment.level = summary["level"]
-        score = summary["score"]
-        assessment.score = float(score) if score is not None else None
+    score_in_place(version, campaign, assessments, members_of=found.values(subject_field))
     Assessment.objects.bulk_update(assessments, ["rollups", "result", "level", "score"], batch_size=500)
     return len(assessments)
 

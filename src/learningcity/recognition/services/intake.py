@@ -1,0 +1,231 @@
+"""The intake: a submission answered at once with a receipt, and applied by the worker a batch at a time.
+
+At a campaign's peak (the last days before its deadline, a province's citizens on their phones) the
+one-record path (`assessment_save(..., submit=True)`) spends its time in its own queries: it locks and reads
+the record, scores it, works out its review stages, writes it and its audit entry, one submission at a time.
+The intake splits that work. On receipt, only what the request can tell by itself: the caller may submit for
+this subject, the record is still open, the answers are the framework's and typed as it declares; then one
+row is written. The worker applies the waiting receipts together, oldest first: one read of their
+assessments, one scoring per framework version (`scoring.score_in_place`), one write of the assessments and
+one of their audit entries. What is refused then (an answer or evidence missing, the deadline passed, the
+record submitted meanwhile) keeps the answers on the draft, as the form does, and the receipt says why.
+
+The rights are those of the moment of receipt, as for any request; the receipt records who sent it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from learningcity import bulk
+from learningcity.accounts import policy
+from learningcity.accounts.models import AuditEntry, User
+
+from ..models import (
+    SUBJECT_RELATED,
+    Assessment,
+    Evidence,
+    ReceiptState,
+    Status,
+    SubmissionReceipt,
+)
+from . import events
+from .assessments import (
+    can_edit_for,
+    check_group,
+    coerce_answers,
+    notes_clean,
+    review_stages,
+    subject_user_id,
+    submission_refused,
+    unit_levels,
+)
+from .scoring import score_in_place
+
+BATCH = 1000  # receipts applied in one transaction
+
+# What applying a receipt changes on its assessment, as `bulk.update` writes it.
+WRITTEN: dict[str, Any] = {
+    "id": pl.Int64,
+    "answers": pl.String,
+    "notes": pl.String,
+    "group": pl.String,
+    "rollups": pl.String,
+    "result": pl.String,
+    "level": pl.String,
+    "score": pl.Float64,
+    "status": pl.String,
+    "review_stage": pl.String,
+    "submitted_at": pl.String,
+    "entered_on_behalf": pl.Boolean,
+    "entered_by_id": pl.Int64,
+    "updated_at": pl.String,
+}
+
+
+def submission_receive(
+    *,
+    actor: User,
+    assessment: Assessment,
+    answers: Mapping[str, Any],
+    group: str | None = None,
+    notes: Mapping[str, str] | None = None,
+) -> SubmissionReceipt:
+    """Accept a submission of every answer (and the group and notes when given) for the worker to apply.
+
+    Refused at once (nothing kept): a caller who may not submit for the subject, a record already
+    submitted, an unknown answer, a value of the wrong type or out of range, an unknown group."""
+    version = assessment.framework_version
+    if not can_edit_for(actor, assessment.subject):
+        raise PermissionDenied(_("You cannot submit this assessment."))
+    if not assessment.is_editable:
+        raise ValidationError(_("This assessment was already submitted."))
+    if group is not None:
+        check_group(version, group)
+    receipt = SubmissionReceipt.objects.create(
+        assessment=assessment,
+        actor=actor,
+        answers=coerce_answers(version, answers),
+        group=group,
+        notes=notes_clean(version, notes) if notes is not None else None,
+    )
+    # Imported here: the task module imports this one.
+    from ..tasks import submissions_apply_later
+
+    transaction.on_commit(submissions_apply_later)
+    return receipt
+
+
+def receipts_apply(*, batch: int = BATCH) -> dict[str, int]:
+    """Apply every waiting receipt, oldest first, `batch` at a time; the counts applied and refused."""
+    counts = {ReceiptState.APPLIED.value: 0, ReceiptState.REFUSED.value: 0}
+    while True:
+        done = _apply_batch(batch)
+        if not done:
+            return counts
+        for state, count in done.items():
+            counts[state] += count
+
+
+@transaction.atomic
+def _apply_batch(limit: int) -> dict[str, int]:
+    """One transaction: the oldest waiting receipts (none another worker holds), applied in their order."""
+    receipts = list(
+        SubmissionReceipt.objects.filter(state=ReceiptState.PENDING)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("actor")
+        .order_by("pk")[:limit]
+    )
+    if not receipts:
+        return {}
+    # Locked in the order of their keys, as every other batch locks them: two workers never deadlock.
+    assessments = {
+        a.pk: a
+        for a in Assessment.objects.select_for_update(of=("self",))
+        .select_related("framework_version", "unit", "campaign", *SUBJECT_RELATED)
+        .filter(pk__in=bulk.values_in(sorted({r.assessment_id for r in receipts})))
+        .order_by("pk")
+    }
+    files: dict[int, set[str]] = {pk: set() for pk in assessments}
+    for assessment_id, code in Evidence.objects.filter(
+        assessment_id__in=bulk.values_in(list(assessments))
+    ).values_list("assessment_id", "input_code"):
+        files[assessment_id].add(code)
+    levels = unit_levels({a.unit_id: a.unit for a in assessments.values()}.values())
+    applicants = User.objects.in_bulk({subject_user_id(a.subject) for a in assessments.values()} - {None})
+    policy.remember(applicants.values())
+
+    now = timezone.now()
+    changed: dict[int, Assessment] = {}
+    sent: list[tuple[SubmissionReceipt, Assessment]] = []
+    for receipt in receipts:
+        assessment = assessments[receipt.assessment_id]
+        receipt.applied_at = now
+        if not assessment.is_editable:  # submitted by another receipt or on the web meanwhile
+            receipt.state = ReceiptState.REFUSED
+            receipt.reason = _("This assessment was already submitted.")
+            continue
+        assessment.answers = receipt.answers
+        if receipt.group is not None:
+            assessment.group = receipt.group
+        if receipt.notes is not None:
+            assessment.notes = receipt.notes
+        if subject_user_id(assessment.subject) != receipt.actor_id:
+            assessment.entered_on_behalf = True
+        assessment.entered_by = receipt.actor
+        changed[assessment.pk] = assessment
+        refused = submission_refused(assessment, files=files[assessment.pk])
+        if refused is not None:
+            receipt.state = ReceiptState.REFUSED
+            receipt.reason = " ".join(refused.messages)
+            continue
+        stages = review_stages(assessment, levels=levels[assessment.unit_id], users=applicants)
+        assessment.status = Status.SUBMITTED if stages else Status.APPROVED
+        assessment.review_stage = stages[0] if stages else ""
+        assessment.submitted_at = now
+        receipt.state = ReceiptState.APPLIED
+        sent.append((receipt, assessment))
+
+    by_scoring: dict[tuple[int, int], list[Assessment]] = {}
+    for assessment in changed.values():
+        by_scoring.setdefault((assessment.campaign_id, assessment.framework_version_id), []).append(
+            assessment
+        )
+    for group in by_scoring.values():
+        score_in_place(group[0].framework_version, group[0].campaign, group)
+    _write(list(changed.values()), now)
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=receipt.actor,
+            action="assessment.submit",
+            object_type=Assessment._meta.label_lower,
+            object_id=str(assessment.pk),
+            unit=assessment.unit,
+            on_behalf_of_person_id=assessment.person_id if receipt.actor_id != applicant else None,
+            data={"score": assessment.score, "level": assessment.level, "receipt": receipt.pk},
+        )
+        for receipt, assessment in sent
+        for applicant in [subject_user_id(assessment.subject)]
+    )
+    applied = [receipt.pk for receipt, _assessment in sent]
+    SubmissionReceipt.objects.filter(pk__in=bulk.values_in(applied)).update(
+        state=ReceiptState.APPLIED, applied_at=now
+    )
+    refused_receipts = [receipt for receipt in receipts if receipt.state == ReceiptState.REFUSED]
+    SubmissionReceipt.objects.bulk_update(refused_receipts, ["state", "reason", "applied_at"])
+    for campaign_id in {assessment.campaign_id for _receipt, assessment in sent}:
+        events.records_changed(campaign_id)
+    return {ReceiptState.APPLIED.value: len(applied), ReceiptState.REFUSED.value: len(refused_receipts)}
+
+
+def _write(assessments: list[Assessment], now: Any) -> None:
+    """The applied assessments written in one set-based update."""
+    stamp = bulk.now_text(now)
+    rows = [
+        (
+            a.pk,
+            json.dumps(a.answers),
+            json.dumps(a.notes),
+            a.group,
+            json.dumps(a.rollups),
+            json.dumps(a.result),
+            a.level,
+            a.score,
+            a.status,
+            a.review_stage,
+            bulk.now_text(a.submitted_at) if a.submitted_at is not None else None,
+            a.entered_on_behalf,
+            a.entered_by_id,
+            stamp,
+        )
+        for a in assessments
+    ]
+    bulk.update(Assessment, pl.DataFrame(rows, schema=WRITTEN, orient="row"))

@@ -1,0 +1,216 @@
+"""The intake: submissions accepted at once with a receipt, applied by the worker a batch at a time, with the
+same outcome as the one-at-a-time submission (stages, scores, audit entries), refusals kept as drafts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from learningcity.accounts.models import AuditEntry
+from learningcity.recognition import services
+from learningcity.recognition.models import (
+    Assessment,
+    Campaign,
+    ReceiptState,
+    Status,
+    SubmissionReceipt,
+)
+from learningcity.recognition.services.intake import receipts_apply, submission_receive
+from learningcity.recognition.services.rollups import rollup_values
+from learningcity.recognition.tasks import submissions_apply_later
+
+from ..api.conftest import NOTES, draft
+from ..cast import GOOD_ANSWERS, Cast
+from .test_rollups import CITIZEN, FAMILY, make_world
+
+
+def received(cast: Cast, assessment: Assessment, **fields: Any) -> SubmissionReceipt:
+    fields = {"answers": GOOD_ANSWERS, "notes": NOTES, **fields}
+    return submission_receive(actor=cast.citizen_a, assessment=assessment, **fields)
+
+
+def stored(assessment: Assessment) -> Assessment:
+    return Assessment.objects.get(pk=assessment.pk)
+
+
+def test_a_receipt_waits_then_is_submitted_as_the_form_would(cast: Cast) -> None:
+    receipt = received(cast, draft(cast))
+    assessment = receipt.assessment
+    assert (receipt.state, stored(assessment).status, stored(assessment).answers) == ("pending", "draft", {})
+
+    assert receipts_apply() == {"applied": 1, "refused": 0}
+    receipt.refresh_from_db()
+    assert (receipt.state, receipt.reason) == (ReceiptState.APPLIED, "")
+    assert receipt.applied_at is not None and receipt.applied_at >= receipt.received_at
+    mine = stored(assessment)
+    assert (mine.status, mine.review_stage, mine.score) == (Status.SUBMITTED, "hamlet", 83.0)
+    assert (mine.answers, mine.notes, mine.submitted_at) == (GOOD_ANSWERS, NOTES, receipt.applied_at)
+
+    # The same answers submitted one at a time (person_b, on a hamlet of the same framework) store the same.
+    other = services.assessment_start(
+        actor=cast.head_b, campaign=cast.campaign, subject=cast.person_b, version=cast.framework, group="g1"
+    )
+    one = services.assessment_save(
+        actor=cast.head_b, assessment=other, answers=GOOD_ANSWERS, notes=NOTES, submit=True
+    )
+    assert (mine.result, mine.level, mine.rollups) == (one.result, one.level, one.rollups)
+    assert (one.status, one.review_stage) == (mine.status, mine.review_stage)
+
+    entry = AuditEntry.objects.filter(action="assessment.submit", object_id=str(assessment.pk)).get()
+    assert (entry.actor, entry.unit, entry.on_behalf_of_person_id) == (cast.citizen_a, cast.hamlet_a, None)
+    assert entry.data == {"score": 83.0, "level": mine.level, "receipt": receipt.pk}
+    assert receipts_apply() == {"applied": 0, "refused": 0}  # nothing waits any more
+
+
+def test_what_cannot_be_known_on_receipt_is_refused_later_and_the_answers_stay(cast: Cast) -> None:
+    half = dict(list(GOOD_ANSWERS.items())[:4])
+    receipt = received(cast, draft(cast), answers=half)
+    assert receipts_apply() == {"applied": 0, "refused": 1}
+    receipt.refresh_from_db()
+    assert receipt.state == ReceiptState.REFUSED
+    assert "i2_1" in receipt.reason and "i1_1" not in receipt.reason
+    kept = stored(receipt.assessment)
+    assert (kept.status, kept.answers, kept.notes) == (Status.DRAFT, half, NOTES)
+    assert kept.result["short"] and kept.level  # scored as the form scores a draft
+    assert not AuditEntry.objects.filter(action="assessment.submit").exists()
+
+    # Evidence required and neither attached nor described.
+    again = received(cast, kept, notes={})
+    receipts_apply()
+    again.refresh_from_db()
+    assert again.state == ReceiptState.REFUSED and "i1_2" in again.reason
+
+    # The deadline passed between receipt and application.
+    late = received(cast, kept)
+    Campaign.objects.filter(pk=cast.campaign.pk).update(
+        submission_deadline=timezone.localdate() - dt.timedelta(days=1)
+    )
+    receipts_apply()
+    late.refresh_from_db()
+    assert late.state == ReceiptState.REFUSED and stored(kept).status == Status.DRAFT
+
+
+def test_receipts_apply_in_the_order_received_across_batches(cast: Cast) -> None:
+    assessment = draft(cast)
+    first = received(cast, assessment, answers=dict(list(GOOD_ANSWERS.items())[:4]))  # incomplete
+    second = received(cast, assessment)  # complete: submitted
+    third = received(cast, assessment, answers={**GOOD_ANSWERS, "i1_1": 2})  # too late: already submitted
+    assert receipts_apply(batch=2) == {"applied": 1, "refused": 2}
+    states = dict(SubmissionReceipt.objects.values_list("pk", "state"))
+    assert [states[r.pk] for r in (first, second, third)] == ["refused", "applied", "refused"]
+    third.refresh_from_db()
+    assert "already submitted" in third.reason or "đã được gửi" in third.reason
+    assert stored(assessment).answers == GOOD_ANSWERS  # the third changed nothing
+
+
+def test_nothing_is_kept_from_a_submission_refused_on_receipt(cast: Cast) -> None:
+    assessment = draft(cast)
+    with pytest.raises(PermissionDenied):
+        submission_receive(actor=cast.officer_b, assessment=assessment, answers=GOOD_ANSWERS)
+    with pytest.raises(ValidationError, match="zz"):
+        received(cast, assessment, answers={**GOOD_ANSWERS, "zz": 1})
+    with pytest.raises(ValidationError):
+        received(cast, assessment, answers={**GOOD_ANSWERS, "i1_1": 99})  # out of range
+    with pytest.raises(ValidationError):
+        received(cast, assessment, group="no-such-group")
+    received(cast, assessment)
+    receipts_apply()
+    with pytest.raises(ValidationError):  # submitted now
+        received(cast, stored(assessment))
+    assert SubmissionReceipt.objects.count() == 1
+
+
+def test_an_officer_submits_on_behalf_and_a_hamlet_head_never_reviews_their_own(cast: Cast) -> None:
+    on_behalf = submission_receive(
+        actor=cast.officer_a, assessment=draft(cast), answers=GOOD_ANSWERS, notes=NOTES
+    )
+    head_person = services.person_register_self(
+        user=cast.head_a, unit=cast.hamlet_a, full_name="Cầm Văn Khánh", consent=True, sex="M"
+    )
+    own = services.assessment_start(
+        actor=cast.head_a, campaign=cast.campaign, subject=head_person, version=cast.framework, group="g1"
+    )
+    submission_receive(actor=cast.head_a, assessment=own, answers=GOOD_ANSWERS, notes=NOTES)
+    assert receipts_apply() == {"applied": 2, "refused": 0}
+
+    theirs = stored(on_behalf.assessment)
+    assert (theirs.entered_on_behalf, theirs.entered_by, theirs.review_stage) == (
+        True,
+        cast.officer_a,
+        "hamlet",
+    )
+    entry = AuditEntry.objects.get(action="assessment.submit", object_id=str(theirs.pk))
+    assert (entry.actor, entry.on_behalf_of_person_id) == (cast.officer_a, cast.person_a.pk)
+    # The hamlet head's own goes past the hamlet stage, as the one-at-a-time path sends it.
+    assert stored(own).review_stage == "commune"
+    assert stored(own).entered_on_behalf is False
+
+
+def test_a_household_is_scored_with_its_members_results(cast: Cast) -> None:
+    world = make_world(cast)
+    father = world.person("Lò Văn Hùng", 1985)
+    household = world.household("Hộ ông Lò Văn Hùng", [cast.person_a, father])
+    world.assess(cast.person_a, CITIZEN, Status.RECOGNISED, GOOD_ANSWERS)
+    family = world.assess(household, FAMILY)
+    answers = {item["code"]: item.get("max", True) for item in world.versions[FAMILY].inputs}
+    submission_receive(actor=cast.officer_a, assessment=family, answers=answers)
+    receipts_apply()
+    applied = Assessment.objects.select_related("campaign", "framework_version").get(pk=family.pk)
+    assert applied.rollups == {"members": 2, "adults_citizen_share": 0.5} == rollup_values(applied)
+    single = services.assessment_evaluate(
+        version=applied.framework_version,
+        unit=applied.unit,
+        group=applied.group,
+        answers=answers,
+        rollups=applied.rollups,
+    )
+    assert applied.result == single
+
+
+def test_a_stream_of_receipts_keeps_one_job_queued(cast: Cast) -> None:
+    assessment = draft(cast)
+    database = {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": settings.TASK_QUEUES}
+    with override_settings(TASKS={"default": database}):
+        for _ in range(3):
+            received(cast, assessment)
+            submissions_apply_later()
+        assert DBTaskResult.objects.filter(task_path__endswith="submissions_apply").count() == 1
+        DBTaskResult.objects.update(status="RUNNING")  # the worker took it: the next receipt queues another
+        submissions_apply_later()
+        assert DBTaskResult.objects.filter(task_path__endswith="submissions_apply").count() == 2
+
+
+def _drafts(cast: Cast, count: int) -> list[Assessment]:
+    people = [
+        services.person_enrol(
+            actor=cast.head_a, unit=cast.hamlet_a, full_name=f"Người {n}", consent_confirmed=True, sex="F"
+        )
+        for n in range(count)
+    ]
+    return [
+        services.assessment_start(
+            actor=cast.head_a, campaign=cast.campaign, subject=person, version=cast.framework, group="g1"
+        )
+        for person in people
+    ]
+
+
+def _queries_to_apply(cast: Cast, count: int) -> int:
+    for assessment in _drafts(cast, count):
+        submission_receive(actor=cast.head_a, assessment=assessment, answers=GOOD_ANSWERS, notes=NOTES)
+    with CaptureQueriesContext(connection) as queries:
+        assert receipts_apply()["applied"] == count
+    return len(queries)
+
+
+def test_the_queries_of_a_batch_do_not_grow_with_its_receipts(cast: Cast) -> None:
+    assert _queries_to_apply(cast, 2) == _queries_to_apply(cast, 12)
