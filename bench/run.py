@@ -22,7 +22,8 @@ and loaded in turn in one database, the peer and the floor each in a fresh one:
   (p50/p95 and their queries), against an ORM aggregate over the raw rows;
 - load (with DATABASE_URL only: gunicorn and PostgreSQL, the production setup): `bench/load.py`, citizens
   submitting while officers read dashboards, driven by locust: flat out (the rate the server takes), then
-  with the citizens arriving at random at 70 % of that rate (the latency below saturation).
+  with the citizens arriving at random at 70 % of that rate (the latency below saturation), then flat out
+  through the API's intake (202 and a receipt; a worker applies the receipts in batches).
 
 Prints markdown tables: each figure for ours, the peer and the floor, and the ratios.
 """
@@ -581,6 +582,9 @@ def main() -> None:
                 loads.append(
                     load.run_load(url, seconds=options.load_seconds, data_dir=folder / "paced", rate=below)
                 )
+            loads.append(
+                load.run_load(url, seconds=options.load_seconds, data_dir=folder / "intake", intake=True)
+            )
     database = "PostgreSQL" if "DATABASE_URL" in os.environ else "SQLite"
     rate = {
         name: r["rows"] / r["seconds"] for name, r in results.items() if name in ("ours", "peer", "floor")

@@ -120,6 +120,30 @@ def test_the_table_shows_each_figure() -> None:
     assert paced in load.markdown(result)
 
 
+def test_an_intake_run_shows_its_receipts_and_checks_them_against_the_database() -> None:
+    result = load.summarise([], window=(0.0, 10.0), cpu={"worker": (0, 30), "machine": (0, 100)})
+    receipts = {"received": 12, "pending": 0, "applied": 11, "refused": 1}
+    lags = {"lag_p50_s": 0.4, "lag_p95_s": 0.9, "lag_max_s": 1.25, "drain_seconds": 0.3}
+    result.update(
+        users=11,
+        citizens=10,
+        officers=1,
+        workers=4,
+        worker_class="sync",
+        submit_path=load.INTAKE_PATH,
+        pool={"drafts": 12, "returned": 0, "accounts": 12},
+        pool_exhausted=False,
+        intake={**receipts, **lags, "last_id": 12},
+        cross_check={"before": 3, "after": 14, "grew_by": 11, "accepted": 12, "matches": True},
+    )
+    table = load.markdown(result)
+    assert "through the intake" in table
+    assert "| receipts: received / applied / refused | 12 / 11 / 1 |" in table
+    assert "| receipt to applied: p50 / p95 / max (s) | 0.40 / 0.90 / 1.25 |" in table
+    assert "| CPU worker (s, share of 2 cores) | 0.3 (2 %) |" in table
+    assert "| 11 / 11 / 12 (matches) |" in table
+
+
 def locustfile_says(tmp_path: Path, plan: dict, probe: str) -> list[str]:
     """What `probe` prints after importing the locustfile as locust does, with `plan` as its plan."""
     plan = {"users": 22, "seconds": 1, "out": str(tmp_path), "citizens": [], "officers": [], **plan}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
@@ -36,6 +39,10 @@ def import_store(job_id: str) -> str:
     return run_store(job_id).state
 
 
+# How long a queued application of receipts waits for more to arrive: the latency traded for batches.
+GATHER = dt.timedelta(seconds=0.5)
+
+
 @task(queue_name="intake")
 def submissions_apply() -> dict[str, int]:
     """Apply the intake's waiting receipts (`services.intake.receipts_apply`): the counts applied, refused."""
@@ -45,9 +52,10 @@ def submissions_apply() -> dict[str, int]:
 
 
 def submissions_apply_later() -> None:
-    """Queue `submissions_apply` unless one is queued and not yet started: it applies every receipt waiting
-    when it runs, so a stream of receipts keeps one job queued instead of one per receipt. (Once started, a
-    job is no longer READY: a receipt that arrives then queues the next one.)"""
+    """Queue `submissions_apply` to run `GATHER` from now, unless one is queued and not yet started: it
+    applies every receipt waiting when it runs, so a stream of receipts keeps one job queued instead of one
+    per receipt, and each job applies what arrived in a moment (a job per receipt would spend its time on
+    its own fixed costs). Once started a job is no longer READY: a receipt arriving then queues the next."""
     backend = submissions_apply.get_backend()
     if (
         isinstance(backend, DatabaseBackend)
@@ -58,4 +66,5 @@ def submissions_apply_later() -> None:
         ).exists()
     ):
         return
-    submissions_apply.enqueue()
+    later = submissions_apply.using(run_after=timezone.now() + GATHER) if backend.supports_defer else None
+    (later or submissions_apply).enqueue()

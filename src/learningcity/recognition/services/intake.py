@@ -105,14 +105,16 @@ def submission_receive(
 
 
 def receipts_apply(*, batch: int = BATCH) -> dict[str, int]:
-    """Apply every waiting receipt, oldest first, `batch` at a time; the counts applied and refused."""
+    """Apply the waiting receipts, oldest first, `batch` at a time until a batch is not full (those that
+    arrive meanwhile have queued the next job: a job that chased each new arrival would apply them one by
+    one); the counts applied and refused."""
     counts = {ReceiptState.APPLIED.value: 0, ReceiptState.REFUSED.value: 0}
     while True:
         done = _apply_batch(batch)
-        if not done:
-            return counts
         for state, count in done.items():
             counts[state] += count
+        if sum(done.values()) < batch:
+            return counts
 
 
 @transaction.atomic
@@ -126,18 +128,20 @@ def _apply_batch(limit: int) -> dict[str, int]:
     )
     if not receipts:
         return {}
-    # Locked in the order of their keys, as every other batch locks them: two workers never deadlock.
+    # Locked in the order of their keys, as every other batch locks them: two workers never deadlock. The
+    # keys go as a plain list (a batch is small): as one array parameter (`bulk.values_in`) PostgreSQL
+    # would join every assessment to its relations before picking these.
     assessments = {
         a.pk: a
         for a in Assessment.objects.select_for_update(of=("self",))
         .select_related("framework_version", "unit", "campaign", *SUBJECT_RELATED)
-        .filter(pk__in=bulk.values_in(sorted({r.assessment_id for r in receipts})))
+        .filter(pk__in=sorted({r.assessment_id for r in receipts}))
         .order_by("pk")
     }
     files: dict[int, set[str]] = {pk: set() for pk in assessments}
-    for assessment_id, code in Evidence.objects.filter(
-        assessment_id__in=bulk.values_in(list(assessments))
-    ).values_list("assessment_id", "input_code"):
+    for assessment_id, code in Evidence.objects.filter(assessment_id__in=list(assessments)).values_list(
+        "assessment_id", "input_code"
+    ):
         files[assessment_id].add(code)
     levels = unit_levels({a.unit_id: a.unit for a in assessments.values()}.values())
     applicants = User.objects.in_bulk({subject_user_id(a.subject) for a in assessments.values()} - {None})
@@ -196,9 +200,7 @@ def _apply_batch(limit: int) -> dict[str, int]:
         for applicant in [subject_user_id(assessment.subject)]
     )
     applied = [receipt.pk for receipt, _assessment in sent]
-    SubmissionReceipt.objects.filter(pk__in=bulk.values_in(applied)).update(
-        state=ReceiptState.APPLIED, applied_at=now
-    )
+    SubmissionReceipt.objects.filter(pk__in=applied).update(state=ReceiptState.APPLIED, applied_at=now)
     refused_receipts = [receipt for receipt in receipts if receipt.state == ReceiptState.REFUSED]
     SubmissionReceipt.objects.bulk_update(refused_receipts, ["state", "reason", "applied_at"])
     for campaign_id in {assessment.campaign_id for _receipt, assessment in sent}:
