@@ -7,6 +7,7 @@ from typing import Any
 from django.test import Client
 
 from learningcity.accounts.services import api_token_create
+from learningcity.recognition import services
 from learningcity.recognition.models import SubmissionReceipt
 
 from ..cast import GOOD_ANSWERS, Cast
@@ -78,3 +79,41 @@ def test_bad_answers_are_refused_at_once_as_problems(cast: Cast, client: Client)
     assert_problem(_send(client, assessment.pk, {"answers": ["i1_1", 9]}, auth), 422)
     assert_problem(_send(client, assessment.pk + 1000, {"answers": GOOD_ANSWERS}, auth), 404)
     assert not SubmissionReceipt.objects.exists()
+
+
+def test_a_partner_system_sends_many_at_once_all_or_none(cast: Cast, client: Client) -> None:
+    _token, key = api_token_create(user=cast.officer_a, name="commune tablets")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    mine = draft(cast)
+    other = services.assessment_start(
+        actor=cast.head_b, campaign=cast.campaign, subject=cast.person_b, version=cast.framework, group="g1"
+    )
+    good = {"assessment_id": mine.pk, "answers": GOOD_ANSWERS, "notes": NOTES}
+    refused = client.post(
+        "/api/submissions",
+        data={
+            "items": [
+                good,
+                {"assessment_id": mine.pk, "answers": {**GOOD_ANSWERS, "i1_1": 99}},
+                {"assessment_id": other.pk, "answers": GOOD_ANSWERS},  # commune B: not officer_a's
+            ]
+        },
+        content_type="application/json",
+        **auth,
+    )
+    problem = assert_problem(refused, 400)
+    assert [error["loc"] for error in problem["errors"]] == [["items", 1, "i1_1"], ["items", 2]]
+    assert not SubmissionReceipt.objects.exists()
+
+    sent = client.post("/api/submissions", data={"items": [good]}, content_type="application/json", **auth)
+    assert sent.status_code == 202, sent.content
+    (receipt,) = sent.json()["receipts"]
+    assert (receipt["assessment_id"], receipt["state"]) == (mine.pk, "pending")
+
+    too_many = {"items": [good] * 501}
+    assert_problem(
+        client.post("/api/submissions", data=too_many, content_type="application/json", **auth), 422
+    )
+    assert_problem(
+        client.post("/api/submissions", data={"items": []}, content_type="application/json", **auth), 422
+    )

@@ -28,10 +28,10 @@ from learningcity.recognition.models import (
     Person,
     Status,
 )
-from learningcity.recognition.services import intake
 from learningcity.text import fold
 
 from ..cast import GOOD_ANSWERS, Cast
+from ..recognition.test_intake import submission_receive
 from ..recognition.test_subject_assessment_pages import ALL_MET, household_assessment, households_for
 from .conftest import MEMBERS, NOTES, STATES, call, client_for, draft
 
@@ -149,7 +149,7 @@ def subjects_filled(cast: Cast) -> Assessment:
 def received(cast: Cast) -> Assessment:
     """person_a's draft with a submission from citizen_a waiting in the intake."""
     assessment = draft(cast)
-    intake.submission_receive(actor=cast.citizen_a, assessment=assessment, answers=GOOD_ANSWERS, notes=NOTES)
+    submission_receive(actor=cast.citizen_a, assessment=assessment, answers=GOOD_ANSWERS, notes=NOTES)
     return assessment
 
 
@@ -246,6 +246,14 @@ ROUTES: dict[str, Route] = {
         Expect(ok=EDITORS_OF_A, hidden=OUT_OF_COMMUNE_A, refused=("province",), ok_status=202).codes,
         state="subjects",
         body=lambda c, a: {"answers": {"c1_members_learn": True, "c2_children_school": False}},
+    ),
+    # A batch names each refused submission in one 400 (not found and forbidden alike), keeping none.
+    "submissions_create": Route(
+        "POST",
+        lambda c, a: "/api/submissions",
+        {**dict.fromkeys(EDITORS_OF_A, 202), **dict.fromkeys((*OUT_OF_COMMUNE_A, "province"), 400)},
+        state="draft",
+        body=lambda c, a: {"items": [{"assessment_id": a.pk, "answers": GOOD_ANSWERS, "notes": NOTES}]},
     ),
     # Receipts are their sender's: nobody else reads one, whatever their role.
     "receipts_list": Route("GET", lambda c, a: "/api/receipts", {}),

@@ -10,12 +10,14 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.http import Http404
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from learningcity.accounts.models import AuditEntry
+from learningcity.accounts import policy
+from learningcity.accounts.models import AuditEntry, User
 from learningcity.recognition import services
 from learningcity.recognition.models import (
     Assessment,
@@ -24,13 +26,27 @@ from learningcity.recognition.models import (
     Status,
     SubmissionReceipt,
 )
-from learningcity.recognition.services.intake import receipts_apply, submission_receive
+from learningcity.recognition.services.intake import (
+    Submission,
+    SubmissionsRefused,
+    receipts_apply,
+    submissions_receive,
+)
 from learningcity.recognition.services.rollups import rollup_values
 from learningcity.recognition.tasks import submissions_apply_later
 
 from ..api.conftest import NOTES, draft
 from ..cast import GOOD_ANSWERS, Cast
 from .test_rollups import CITIZEN, FAMILY, make_world
+
+
+def submission_receive(*, actor: User, assessment: Assessment, **fields: Any) -> SubmissionReceipt:
+    """One submission received, or its refusal raised as such (Http404, PermissionDenied, ValidationError)."""
+    try:
+        (receipt,) = submissions_receive(actor=actor, items=[Submission(assessment.pk, **fields)])
+    except SubmissionsRefused as refused:
+        raise refused.problems[0] from None
+    return receipt
 
 
 def received(cast: Cast, assessment: Assessment, **fields: Any) -> SubmissionReceipt:
@@ -114,8 +130,10 @@ def test_receipts_apply_in_the_order_received_across_batches(cast: Cast) -> None
 
 def test_nothing_is_kept_from_a_submission_refused_on_receipt(cast: Cast) -> None:
     assessment = draft(cast)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Http404):  # another commune's officer does not see it
         submission_receive(actor=cast.officer_b, assessment=assessment, answers=GOOD_ANSWERS)
+    with pytest.raises(PermissionDenied):  # the province reads it but does not enter answers
+        submission_receive(actor=cast.province, assessment=assessment, answers=GOOD_ANSWERS)
     with pytest.raises(ValidationError, match="zz"):
         received(cast, assessment, answers={**GOOD_ANSWERS, "zz": 1})
     with pytest.raises(ValidationError):
@@ -125,7 +143,7 @@ def test_nothing_is_kept_from_a_submission_refused_on_receipt(cast: Cast) -> Non
     received(cast, assessment)
     receipts_apply()
     with pytest.raises(ValidationError):  # submitted now
-        received(cast, stored(assessment))
+        received(cast, assessment)
     assert SubmissionReceipt.objects.count() == 1
 
 
@@ -214,3 +232,36 @@ def _queries_to_apply(cast: Cast, count: int) -> int:
 
 def test_the_queries_of_a_batch_do_not_grow_with_its_receipts(cast: Cast) -> None:
     assert _queries_to_apply(cast, 2) == _queries_to_apply(cast, 12)
+
+
+def test_a_batch_is_received_whole_or_not_at_all(cast: Cast) -> None:
+    first, second, third = _drafts(cast, 3)
+    batch = [Submission(a.pk, GOOD_ANSWERS, "g1", NOTES) for a in (first, second, third)]
+    refused_batch = [
+        batch[0],
+        Submission(second.pk, {**GOOD_ANSWERS, "i1_1": 99}),  # out of range
+        Submission(cast.person_b.pk + 10_000, GOOD_ANSWERS),  # no such assessment
+    ]
+    with pytest.raises(SubmissionsRefused) as refused:
+        submissions_receive(actor=cast.head_a, items=refused_batch)
+    assert sorted(refused.value.problems) == [1, 2]
+    assert isinstance(refused.value.problems[1], ValidationError)
+    assert isinstance(refused.value.problems[2], Http404)
+    assert not SubmissionReceipt.objects.exists()
+
+    receipts = submissions_receive(actor=cast.head_a, items=batch)
+    assert [r.assessment_id for r in receipts] == [first.pk, second.pk, third.pk]
+    assert all(r.pk for r in receipts)
+    assert receipts_apply() == {"applied": 3, "refused": 0}
+
+
+def _queries_to_receive(cast: Cast, count: int) -> int:
+    items = [Submission(a.pk, GOOD_ANSWERS, "g1", NOTES) for a in _drafts(cast, count)]
+    policy.forget(cast.officer_a)  # each count reads the officer's roles, as a request does
+    with CaptureQueriesContext(connection) as queries:
+        submissions_receive(actor=cast.officer_a, items=items)
+    return len(queries)
+
+
+def test_receiving_a_batch_takes_the_same_queries_as_one(cast: Cast) -> None:
+    assert _queries_to_receive(cast, 1) == _queries_to_receive(cast, 15)

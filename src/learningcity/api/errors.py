@@ -124,12 +124,18 @@ def _loc(parts: Iterable[Any]) -> list[str | int]:
     return [part if isinstance(part, int) else str(part) for part in parts]
 
 
+def _field_loc(field: str) -> list[str | int]:
+    """A service error's field as a `loc`: "items.3.i1_1" (the input i1_1 of the fourth item) is
+    ["items", 3, "i1_1"], as a schema error would name it."""
+    return [int(part) if part.isdigit() else part for part in field.split(".")]
+
+
 def _service_errors(exc: DjangoValidationError) -> tuple[str, list[dict[str, Any]]]:
     """`detail` and `errors` of a Django ValidationError; non-field messages also make up `detail`."""
     if not hasattr(exc, "error_dict"):
         messages = exc.messages
         return " ".join(messages), [{"loc": [], "msg": message} for message in messages]
-    errors = []
+    errors: list[dict[str, Any]] = []
     general: list[str] = []
     for field, messages in exc.message_dict.items():
         for message in messages:
@@ -137,7 +143,7 @@ def _service_errors(exc: DjangoValidationError) -> tuple[str, list[dict[str, Any
                 general.append(message)
                 errors.append({"loc": [], "msg": message})
             else:
-                errors.append({"loc": [field], "msg": message})
+                errors.append({"loc": _field_loc(field), "msg": message})
     detail = " ".join(general) or _("Some fields were refused; see errors.")
     return detail, errors
 

@@ -7,8 +7,11 @@ submitted assessment."""
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
@@ -17,12 +20,13 @@ from learningcity.recognition import selectors
 from learningcity.recognition.models import ReceiptState
 from learningcity.recognition.services import intake
 
-from .assessments import AnswersReplaceIn, visible_assessment
+from .assessments import AnswersReplaceIn
 from .auth import ApiRequest
 from .errors import problems
 from .params import Id, Pagination
 
 router = Router(tags=["submissions"])
+MAX_ITEMS = 500  # submissions in one request: a request stays well under a second
 
 
 class ReceiptOut(Schema):
@@ -58,16 +62,65 @@ class ReceiptFilter(FilterSchema):
     operation_id="assessments_submission",
 )
 def assessments_submission(request: ApiRequest, assessment_id: Id, payload: AnswersReplaceIn) -> Any:
-    return Status(
-        202,
-        intake.submission_receive(
-            actor=request.auth,
-            assessment=visible_assessment(request, assessment_id),
-            answers=payload.answers,
-            group=payload.group,
-            notes=payload.notes,
-        ),
-    )
+    item = intake.Submission(assessment_id, payload.answers, payload.group, payload.notes)
+    try:
+        (receipt,) = intake.submissions_receive(actor=request.auth, items=[item])
+    except intake.SubmissionsRefused as refused:
+        raise refused.problems[0] from None
+    return Status(202, receipt)
+
+
+class SubmissionIn(AnswersReplaceIn):
+    assessment_id: Id
+
+
+class SubmissionsIn(Schema):
+    items: list[SubmissionIn] = Field(min_length=1, max_length=MAX_ITEMS)
+
+
+class ReceiptsOut(Schema):
+    receipts: list[ReceiptOut] = Field(description="One per submission, in the order sent.")
+
+
+@router.post(
+    "/submissions",
+    response={202: ReceiptsOut, **problems(400, 401, 422)},
+    summary="Submit many assessments through the intake at once (all or none)",
+    description=(
+        f"Up to {MAX_ITEMS} submissions, each checked as `POST /assessments/{{id}}/submission` checks one: "
+        "for a system that collects them for many citizens (a commune's tablets, a partner portal). All "
+        "are received or none: a refused one is a 400 whose `errors` name it by its place in `items` (an "
+        "assessment you may not read is reported as not found, one you may not submit as forbidden)."
+    ),
+    operation_id="submissions_create",
+)
+def submissions_create(request: ApiRequest, payload: SubmissionsIn) -> Any:
+    items = [
+        intake.Submission(item.assessment_id, item.answers, item.group, item.notes) for item in payload.items
+    ]
+    try:
+        receipts = intake.submissions_receive(actor=request.auth, items=items)
+    except intake.SubmissionsRefused as refused:
+        raise _by_place(refused.problems) from None
+    return Status(202, {"receipts": receipts})
+
+
+def _by_place(problems: dict[int, Exception]) -> ValidationError:
+    """One ValidationError naming each refused submission by its place in `items` (and the input, where the
+    refusal was about one)."""
+    errors: dict[str, list[str]] = {}
+    for index, problem in sorted(problems.items()):
+        if isinstance(problem, ValidationError) and hasattr(problem, "error_dict"):
+            for field, messages in problem.message_dict.items():
+                place = f"items.{index}" if field == NON_FIELD_ERRORS else f"items.{index}.{field}"
+                errors.setdefault(place, []).extend(messages)
+        elif isinstance(problem, ValidationError):
+            errors.setdefault(f"items.{index}", []).extend(problem.messages)
+        elif isinstance(problem, Http404):
+            errors[f"items.{index}"] = [_("There is no such record, or it is outside your scope.")]
+        else:
+            errors[f"items.{index}"] = [str(problem) or _("You may not do this.")]
+    return ValidationError(errors)
 
 
 @router.get(

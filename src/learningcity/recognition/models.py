@@ -268,6 +268,10 @@ def _exactly_one_subject() -> models.Q:
     return condition
 
 
+# The statuses in which the subject's side may still change the answers and submit.
+EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+
+
 class Assessment(models.Model):
     """One subject's self-assessment in a campaign against one framework version, with its stored result.
 
@@ -378,7 +382,7 @@ class Assessment(models.Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.status in (Status.DRAFT, Status.RETURNED)
+        return self.status in EDITABLE_STATUSES
 
 
 class ReceiptState(models.TextChoices):

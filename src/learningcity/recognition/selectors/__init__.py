@@ -8,6 +8,7 @@ from .core import (
     READER_ROLES,
     assessment_visible,
     assessments_due,
+    assessments_submittable,
     assessments_visible,
     campaigns_visible,
     certificate_public,
@@ -22,6 +23,7 @@ from .core import (
 __all__ = [
     "READER_ROLES",
     "assessment_visible",
+    "assessments_submittable",
     "assessments_due",
     "assessments_visible",
     "campaigns_visible",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from learningcity.accounts import policy
 from learningcity.accounts.models import User
@@ -60,6 +64,38 @@ def assessments_visible(user: User) -> QuerySet[Assessment]:
     return Assessment.objects.filter(policy.scope_q(user, READER_ROLES, "unit") | _own(user)).select_related(
         "person", "unit", "campaign", "framework_version"
     )
+
+
+@dataclass(frozen=True)
+class Submittable:
+    """What receiving a submission checks of an assessment the user may read."""
+
+    status: str
+    framework_version_id: int
+    subject_user_id: int | None  # the citizen's account, or the household head's
+    subject_unit_path: str  # the subject's unit (a community is its own)
+
+
+def assessments_submittable(user: User, pks: Iterable[int]) -> dict[int, Submittable]:
+    """Of the assessments `pks`, those the user may read, by id, with what receiving a submission checks
+    (who may submit for the subject, whether it is still open, its framework version). One query for any
+    number of them."""
+    rows = (
+        assessments_visible(user)
+        .filter(pk__in=list(pks))
+        .annotate(
+            subject_user_id=Coalesce("person__user_id", "household__head__user_id"),
+            subject_unit_path=Coalesce(
+                "person__unit__path",
+                "household__unit__path",
+                "clan__unit__path",
+                "organisation__unit__path",
+                "community__path",
+            ),
+        )
+        .values_list("pk", "status", "framework_version_id", "subject_user_id", "subject_unit_path")
+    )
+    return {pk: Submittable(*values) for pk, *values in rows}
 
 
 def receipts_own(user: User) -> QuerySet[SubmissionReceipt]:

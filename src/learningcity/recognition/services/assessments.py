@@ -16,7 +16,7 @@ hamlet. Each stage is acted on by the role `accounts.policy.STAGE_ROLES` names, 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -79,9 +79,16 @@ def subject_user_id(subject: Subject) -> int | None:
 
 def can_edit_for(actor: User, subject: Subject) -> bool:
     """The subject's own account (a citizen, a household head), or an enrolment officer of its unit."""
-    user_id = subject_user_id(subject)
-    return (user_id is not None and user_id == actor.pk) or policy.covers(
-        actor, policy.ENROLMENT_ROLES, subject_unit(subject)
+    return may_edit(actor, subject_user_id(subject), lambda: subject_unit(subject).path)
+
+
+def may_edit(actor: User, subject_user_id: int | None, unit_path: str | Callable[[], str]) -> bool:
+    """`can_edit_for` from what it reads: the subject's account and its unit's path (a callable is asked
+    only when the actor is not the subject: reading the unit may be a query)."""
+    if subject_user_id is not None and subject_user_id == actor.pk:
+        return True
+    return policy.covers_path(
+        actor, policy.ENROLMENT_ROLES, unit_path if isinstance(unit_path, str) else unit_path()
     )
 
 

@@ -16,20 +16,25 @@ The rights are those of the moment of receipt, as for any request; the receipt r
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from learningcity import bulk
 from learningcity.accounts import policy
 from learningcity.accounts.models import AuditEntry, User
+from learningcity.frameworks.models import FrameworkVersion
 
+from .. import selectors
 from ..models import (
+    EDITABLE_STATUSES,
     SUBJECT_RELATED,
     Assessment,
     Evidence,
@@ -39,9 +44,9 @@ from ..models import (
 )
 from . import events
 from .assessments import (
-    can_edit_for,
     check_group,
     coerce_answers,
+    may_edit,
     notes_clean,
     review_stages,
     subject_user_id,
@@ -71,37 +76,70 @@ WRITTEN: dict[str, Any] = {
 }
 
 
-def submission_receive(
-    *,
-    actor: User,
-    assessment: Assessment,
-    answers: Mapping[str, Any],
-    group: str | None = None,
-    notes: Mapping[str, str] | None = None,
-) -> SubmissionReceipt:
-    """Accept a submission of every answer (and the group and notes when given) for the worker to apply.
+@dataclass(frozen=True)
+class Submission:
+    """One submission: every answer of an assessment, and its group and evidence notes when given (None:
+    unchanged)."""
 
-    Refused at once (nothing kept): a caller who may not submit for the subject, a record already
-    submitted, an unknown answer, a value of the wrong type or out of range, an unknown group."""
-    version = assessment.framework_version
-    if not can_edit_for(actor, assessment.subject):
-        raise PermissionDenied(_("You cannot submit this assessment."))
-    if not assessment.is_editable:
-        raise ValidationError(_("This assessment was already submitted."))
-    if group is not None:
-        check_group(version, group)
-    receipt = SubmissionReceipt.objects.create(
-        assessment=assessment,
-        actor=actor,
-        answers=coerce_answers(version, answers),
-        group=group,
-        notes=notes_clean(version, notes) if notes is not None else None,
+    assessment_id: int
+    answers: Mapping[str, Any]
+    group: str | None = None
+    notes: Mapping[str, str] | None = None
+
+
+class SubmissionsRefused(Exception):
+    """Submissions refused on receipt, none of the batch kept: why, by the submission's index (an Http404,
+    a PermissionDenied or a ValidationError, as one submission alone would raise)."""
+
+    def __init__(self, problems: dict[int, Exception]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
+def submissions_receive(*, actor: User, items: Sequence[Submission]) -> list[SubmissionReceipt]:
+    """Accept submissions for the worker to apply: a receipt for each, in order; all of them or none.
+
+    Checked at once, with a few queries however many there are: the assessment is one the actor may read
+    (else Http404) and submit for (else PermissionDenied), still a draft or returned, its answers the
+    framework's inputs and typed as it declares, its group one of the framework's (else ValidationError).
+    Raises SubmissionsRefused naming every submission refused."""
+    found = selectors.assessments_submittable(actor, {item.assessment_id for item in items})
+    versions = FrameworkVersion.objects.defer("source_text").in_bulk(
+        {assessment.framework_version_id for assessment in found.values()}
     )
+    receipts: list[SubmissionReceipt] = []
+    problems: dict[int, Exception] = {}
+    for index, item in enumerate(items):
+        assessment = found.get(item.assessment_id)
+        try:
+            if assessment is None:
+                raise Http404
+            if not may_edit(actor, assessment.subject_user_id, assessment.subject_unit_path):
+                raise PermissionDenied(_("You cannot submit this assessment."))
+            if assessment.status not in EDITABLE_STATUSES:
+                raise ValidationError(_("This assessment was already submitted."))
+            version = versions[assessment.framework_version_id]
+            if item.group is not None:
+                check_group(version, item.group)
+            receipts.append(
+                SubmissionReceipt(
+                    assessment_id=item.assessment_id,
+                    actor=actor,
+                    answers=coerce_answers(version, item.answers),
+                    group=item.group,
+                    notes=notes_clean(version, item.notes) if item.notes is not None else None,
+                )
+            )
+        except (Http404, PermissionDenied, ValidationError) as refused:
+            problems[index] = refused
+    if problems:
+        raise SubmissionsRefused(problems)
+    SubmissionReceipt.objects.bulk_create(receipts)
     # Imported here: the task module imports this one.
     from ..tasks import submissions_apply_later
 
     transaction.on_commit(submissions_apply_later)
-    return receipt
+    return receipts
 
 
 def receipts_apply(*, batch: int = BATCH) -> dict[str, int]:
