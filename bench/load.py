@@ -67,6 +67,10 @@ DRILL = "dashboard drill-down"
 FIGURES = "api figures"
 KINDS = (SUBMIT, PAGE, DASHBOARD, DRILL, FIGURES)
 SUBMIT_PATH = "web form: POST /assessments/<pk>/ with action=submit and the CSRF token, as the page does"
+BATCH_PATH = (
+    "the intake in batches: POST /api/submissions with %d submissions of one commune, by its officer's "
+    "token (202 and a receipt each), applied by one worker on the intake queue"
+)
 INTAKE_PATH = (
     "the intake: POST /api/assessments/<pk>/submission with a bearer token (202 and a receipt), applied by "
     "one worker on the intake queue"
@@ -126,12 +130,14 @@ def summarise(
     cpu: Mapping[str, tuple[int, int]],
     ticks_per_second: int = 100,
     cores: int = 2,
+    per_request: int = 1,
 ) -> dict[str, Any]:
     """The result of a run from locust's raw samples and the CPU readings at both ends of the window.
 
     A sample: `start` (epoch seconds), `name` (one of KINDS, or login…), `ms`, `ok` (bool). Throughput and
     latency count the samples that started in the window; errors count every failed request of the run.
     `cpu` maps "locust", "gunicorn", "postgres" and "machine" (busy ticks) to (before, after) readings.
+    `per_request`: the submissions each accepted submit request carries (a batch through the intake).
     """
     start, end = window
     seconds = end - start
@@ -143,7 +149,7 @@ def summarise(
         p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
         return {"requests": len(times), "p50_ms": p50, "p95_ms": p95}
 
-    submitted = sum(1 for s in inside if s["name"] == SUBMIT and s["ok"])
+    submitted = per_request * sum(1 for s in inside if s["name"] == SUBMIT and s["ok"])
     spent = {name: (after - before) / ticks_per_second for name, (before, after) in cpu.items()}
     busy = spent.pop("machine", None)
     if busy is not None:
@@ -158,7 +164,7 @@ def summarise(
         "requests_per_s": len(inside) / seconds,
         "submissions": submitted,
         "submissions_per_s": submitted / seconds,
-        "submissions_ok_in_run": sum(1 for s in rows if s["name"] == SUBMIT and s["ok"]),
+        "submissions_ok_in_run": per_request * sum(1 for s in rows if s["name"] == SUBMIT and s["ok"]),
         "latency": {"all": latency(None), **{kind: latency(kind) for kind in KINDS}},
         "errors": sum(errors.values()),
         "errors_by_kind": errors,
@@ -184,10 +190,12 @@ def markdown(result: Mapping[str, Any]) -> str:
         if result.get("rate")
         else ""
     )
+    batch = result.get("batch", 1)
+    batches = f" in batches of {batch} (partner systems, one request each)" if batch > 1 else ""
     lines = [
         f"## Load: {result['users']} users ({result['citizens']} citizens, {result['officers']} officers), "
         f"{result['seconds']:.0f} s, gunicorn {result['workers']} {result['worker_class']} workers{pace}"
-        f"{', through the intake' if result.get('intake') else ''}\n",
+        f"{', through the intake' if result.get('intake') else ''}{batches}\n",
         "| figure | value |",
         "| --- | ---: |",
         f"| requests/s | {result['requests_per_s']:,.1f} |",
@@ -347,6 +355,23 @@ def prepare(*, accounts: int, officers: int) -> dict[str, Any]:
             RoleAssignment.objects.get_or_create(user=user, role=role, unit=unit)
             drill = list(Unit.objects.filter(parent=unit).order_by("pk").values_list("pk", flat=True)[:50])
             officer_rows.append({"username": user.username, "unit": unit.pk, "drill": drill})
+    # Partners: one account per commune of the pool, a commune officer there with an API token, sending its
+    # citizens' submissions in batches through the intake (`--batch`).
+    units = dict(Unit.objects.filter(pk__in={unit for _a, _p, unit in pool}).values_list("pk", "parent_id"))
+    partners: dict[int, str] = {}
+    for commune in sorted(set(units.values())):
+        partner, _created = User.objects.get_or_create(username=f"load-partner-{commune}")
+        RoleAssignment.objects.get_or_create(user=partner, role=Role.COMMUNE_OFFICER, unit_id=commune)
+        partners[commune] = ApiToken.new_key()
+        ApiToken.objects.create(
+            user=partner,
+            name="load",
+            key_hash=ApiToken.hash_key(partners[commune]),
+            prefix=partners[commune][3:11],
+        )
+    by_commune: dict[int, list[list[Any]]] = {}
+    for pk, _person, unit in pool:
+        by_commune.setdefault(units[unit], []).append([pk, groups[pk] or "g1"])
     # Statistics for what was just written in bulk (accounts, roles, tokens, sessions; the benchmark's hamlets
     # before them), as autovacuum would have them on a server in use: without them PostgreSQL read every
     # request's roles by scanning all the units (12 ms a request instead of 0.1).
@@ -358,6 +383,7 @@ def prepare(*, accounts: int, officers: int) -> dict[str, Any]:
             for s, key, (pk, _p, _u) in zip(sessions, keys, pool, strict=True)
         ],
         "officers": officer_rows,
+        "partners": [[partners[commune], drafts] for commune, drafts in by_commune.items()],
         "drafts": drafts,
         "returned": len(pool) - drafts,
         "campaign": campaign.pk,
@@ -471,18 +497,22 @@ def run_load(
     accounts: int | None = None,
     rate: float | None = None,
     intake: bool = False,
+    batch: int = 1,
 ) -> dict[str, Any]:
     """Prepare accounts, serve with gunicorn, drive it with locust for `seconds` after every user signed in,
     stop everything, and return the figures (see `summarise`) with the database cross-check.
 
     `users` simulated users, one officer for every ten citizens; `accounts` citizen accounts (default: enough
-    for 600 submissions/s); `rate`: the citizens' submissions/s in all (None: as fast as served); `intake`:
-    the citizens send through the API's intake, and one worker on the intake queue applies the receipts
-    (its CPU counted; after the window, the time it takes to apply what is still waiting). Changes the
+    for 600 submissions/s, 1,000 in batches); `rate`: the citizens' submissions/s in all (None: as fast as
+    served); `intake`: the citizens send through the API's intake, and one worker on the intake queue applies the receipts
+    (its CPU counted; after the window, the time it takes to apply what is still waiting); `batch` above 1:
+    through the intake too, but each simulated user is a partner system (a commune's officer with a token)
+    sending its commune's submissions `batch` at a time in one request (`POST /api/submissions`). Changes the
     database: new accounts, sessions, tokens and submitted assessments."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    intake = intake or batch > 1
     officers = max(1, round(users / 11))
-    accounts = accounts or 600 * seconds + 1000
+    accounts = accounts or (1000 if batch > 1 else 600) * seconds + 1000
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "learningcity.settings",
@@ -511,6 +541,7 @@ def run_load(
         officer_password=OFFICER_PASSWORD,
         rate=rate,
         intake=intake,
+        batch=batch,
     )
     plan_path.write_text(json.dumps(plan))
     for name in ("window-start", "window-end", "samples.csv", "locust.json"):
@@ -603,6 +634,7 @@ def run_load(
         cpu={name: (first[name], last[name]) for name in first},
         ticks_per_second=os.sysconf("SC_CLK_TCK"),
         cores=os.cpu_count() or 2,
+        per_request=batch,
     )
     accepted = result["submissions_ok_in_run"]
     citizens = users - officers
@@ -626,7 +658,8 @@ def run_load(
         rate=rate,
         workers=workers,
         worker_class=worker_class,
-        submit_path=INTAKE_PATH if intake else SUBMIT_PATH,
+        submit_path=(BATCH_PATH % batch) if batch > 1 else INTAKE_PATH if intake else SUBMIT_PATH,
+        batch=batch,
         pool={"drafts": plan["drafts"], "returned": plan["returned"], "accounts": len(plan["citizens"])},
         pool_exhausted=meta["exhausted"],
         cross_check=check,
@@ -689,6 +722,12 @@ def main() -> None:
         action="store_true",
         help="citizens send through the API's intake (202 and a receipt), applied by a worker",
     )
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=1,
+        help="with more than 1: partner systems send this many submissions per request through the intake",
+    )
     parser.add_argument("--people", type=int, help="first make a scratch database with this many people")
     parser.add_argument("--scratch-db", default="learningcity_load_try")
     parser.add_argument(
@@ -700,6 +739,8 @@ def main() -> None:
     parser.add_argument("--officers", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--import-into", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if not 1 <= options.batch <= 500:
+        parser.error("--batch is a number of submissions per request from 1 to 500")
     if options.rate is not None and options.rate <= 0:
         parser.error("--rate is a number of submissions/s above 0 (leave it out to run flat out)")
     if options.prepare:
@@ -729,6 +770,7 @@ def main() -> None:
             worker_class=options.worker_class,
             rate=options.rate,
             intake=options.intake,
+            batch=options.batch,
         )
     print(markdown(result))
     if options.json:
@@ -745,6 +787,19 @@ def arriving(rate: float) -> Callable[[Any], float]:
     return lambda _user: random.expovariate(rate)
 
 
+def partner_batches(partners: list[list[Any]], size: int) -> list[tuple[str, list[Any]]]:
+    """(token, drafts) of `size` drafts of one commune each, taken from the communes in turn (so that
+    requests sent together concern different communes); a commune's last batch is full or left out."""
+    queues = [
+        (key, [drafts[i : i + size] for i in range(0, len(drafts) - size + 1, size)])
+        for key, drafts in partners
+    ]
+    out: list[tuple[str, list[Any]]] = []
+    for turn in range(max((len(chunks) for _key, chunks in queues), default=0)):
+        out += [(key, chunks[turn]) for key, chunks in queues if turn < len(chunks)]
+    return out
+
+
 def user_classes(plan: Mapping[str, Any]) -> tuple[type, type]:
     """Locust's users for `plan`; records every request, and ends the run `seconds` after all signed in."""
     import http.cookiejar
@@ -758,6 +813,7 @@ def user_classes(plan: Mapping[str, Any]) -> tuple[type, type]:
     samples: list[tuple[float, str, float, int]] = []
     state: dict[str, Any] = {"ready": 0, "start": None, "end": None, "exhausted": False}
     citizens = iter(plan["citizens"])
+    batches = iter(partner_batches(plan.get("partners", []), plan.get("batch", 1)))
     form = "application/x-www-form-urlencoded"
 
     @events.request.add_listener
@@ -833,6 +889,9 @@ def user_classes(plan: Mapping[str, Any]) -> tuple[type, type]:
 
         @task
         def submit(self) -> None:
+            if plan.get("batch", 1) > 1:
+                self.send_batch()
+                return
             try:
                 session, pk, group, key = next(citizens)
             except StopIteration:
@@ -869,6 +928,23 @@ def user_classes(plan: Mapping[str, Any]) -> tuple[type, type]:
                     sent.failure(f"not accepted: {sent.status_code}")
                     return
             self.client.get(url, name=PAGE)  # where the browser is sent back, with "Submitted."
+
+        def send_batch(self) -> None:
+            try:
+                key, drafts = next(batches)
+            except StopIteration:
+                state["exhausted"] = True
+                raise StopUser() from None
+            items = [json.loads(submission(pk, group)) | {"assessment_id": pk} for pk, group in drafts]
+            with self.client.post(
+                "/api/submissions",
+                data=json.dumps({"items": items}),
+                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                name=SUBMIT,
+                catch_response=True,
+            ) as sent:
+                if sent.status_code != 202:
+                    sent.failure(f"not received: {sent.status_code}")
 
     class Officer(FastHttpUser):
         """An officer signed in through the login form, reading the dashboard, a drill-down and the API."""

@@ -23,7 +23,8 @@ and loaded in turn in one database, the peer and the floor each in a fresh one:
 - load (with DATABASE_URL only: gunicorn and PostgreSQL, the production setup): `bench/load.py`, citizens
   submitting while officers read dashboards, driven by locust: flat out (the rate the server takes), then
   with the citizens arriving at random at 70 % of that rate (the latency below saturation), then flat out
-  through the API's intake (202 and a receipt; a worker applies the receipts in batches).
+  through the API's intake (202 and a receipt; a worker applies the receipts in batches), and through the
+  intake in requests of 50 submissions each (partner systems: a commune's officer sending its citizens').
 
 Prints markdown tables: each figure for ours, the peer and the floor, and the ratios.
 """
@@ -47,6 +48,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PEER_SLICE = 100_000
 BELOW_SATURATION = 0.7  # the share of the flat-out submission rate at which the latency is read again
+BATCH = 50  # submissions per request when partner systems send them through the intake
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -584,6 +586,9 @@ def main() -> None:
                 )
             loads.append(
                 load.run_load(url, seconds=options.load_seconds, data_dir=folder / "intake", intake=True)
+            )
+            loads.append(
+                load.run_load(url, seconds=options.load_seconds, data_dir=folder / "batches", batch=BATCH)
             )
     database = "PostgreSQL" if "DATABASE_URL" in os.environ else "SQLite"
     rate = {

@@ -189,3 +189,16 @@ def test_a_rate_that_is_not_above_zero_is_refused_before_anything_runs(rate: str
         timeout=60,
     )
     assert done.returncode == 2 and "--rate is a number of submissions/s above 0" in done.stderr
+
+
+def test_partner_batches_are_full_of_one_commune_and_take_the_communes_in_turn() -> None:
+    partners = [
+        ["key-a", [[1, "g1"], [2, "g1"], [3, "g1"], [4, "g2"], [5, "g1"]]],
+        ["key-b", [[9, "g1"], [8, "g1"]]],
+    ]
+    assert load.partner_batches(partners, 2) == [
+        ("key-a", [[1, "g1"], [2, "g1"]]),
+        ("key-b", [[9, "g1"], [8, "g1"]]),
+        ("key-a", [[3, "g1"], [4, "g2"]]),
+    ]
+    assert load.partner_batches(partners, 6) == []
