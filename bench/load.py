@@ -504,11 +504,12 @@ def run_load(
 
     `users` simulated users, one officer for every ten citizens; `accounts` citizen accounts (default: enough
     for 600 submissions/s, 1,000 in batches); `rate`: the citizens' submissions/s in all (None: as fast as
-    served); `intake`: the citizens send through the API's intake, and one worker on the intake queue applies the receipts
-    (its CPU counted; after the window, the time it takes to apply what is still waiting); `batch` above 1:
-    through the intake too, but each simulated user is a partner system (a commune's officer with a token)
-    sending its commune's submissions `batch` at a time in one request (`POST /api/submissions`). Changes the
-    database: new accounts, sessions, tokens and submitted assessments."""
+    served); `intake`: the citizens send through the API's intake, and one worker on the intake queue
+    applies the receipts (its CPU counted; after the window, the time it takes to apply what is still
+    waiting); `batch` above 1: through the intake too, but each simulated user is a partner system (a
+    commune's officer with a token) sending its commune's submissions `batch` at a time in one request
+    (`POST /api/submissions`). Changes the database: new accounts, sessions, tokens and submitted
+    assessments."""
     data_dir.mkdir(parents=True, exist_ok=True)
     intake = intake or batch > 1
     officers = max(1, round(users / 11))
