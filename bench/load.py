@@ -640,13 +640,13 @@ def run_load(
     accepted = result["submissions_ok_in_run"]
     citizens = users - officers
     # A submission still on its way when locust stopped is stored but was never answered to it: at most one
-    # per citizen.
+    # request per citizen.
     check = {"before": before, "after": after, "grew_by": after - before, "accepted": accepted}
     if intake:
         receipts = receipts_since(database_url, receipts_before)
         result["intake"] = {**receipts, "drain_seconds": drain_seconds}
         check["matches"] = (
-            accepted <= receipts["received"] <= accepted + citizens
+            accepted <= receipts["received"] <= accepted + citizens * batch
             and receipts["applied"] + receipts["refused"] == receipts["received"]
             and after - before == receipts["applied"]
         )
@@ -990,7 +990,9 @@ def user_classes(plan: Mapping[str, Any]) -> tuple[type, type]:
 
     Citizen.fixed_count = plan["users"] - Officer.fixed_count
     if plan.get("rate"):
-        Citizen.wait_time = arriving(plan["rate"] / max(1, Citizen.fixed_count))
+        # In batches, a request carries `batch` submissions: the requests arrive that much less often.
+        per_request = plan.get("batch", 1)
+        Citizen.wait_time = arriving(plan["rate"] / per_request / max(1, Citizen.fixed_count))
         Officer.wait_time = arriving(1.0)
     return Citizen, Officer
 

@@ -24,7 +24,8 @@ and loaded in turn in one database, the peer and the floor each in a fresh one:
   submitting while officers read dashboards, driven by locust: flat out (the rate the server takes), then
   with the citizens arriving at random at 70 % of that rate (the latency below saturation), then flat out
   through the API's intake (202 and a receipt; a worker applies the receipts in batches), and through the
-  intake in requests of 50 submissions each (partner systems: a commune's officer sending its citizens').
+  intake in requests of 50 submissions each (partner systems: a commune's officer sending its citizens'),
+  flat out and then arriving at random at the goal's 300 submissions/s.
 
 Prints markdown tables: each figure for ours, the peer and the floor, and the ratios.
 """
@@ -49,6 +50,7 @@ ROOT = HERE.parent
 PEER_SLICE = 100_000
 BELOW_SATURATION = 0.7  # the share of the flat-out submission rate at which the latency is read again
 BATCH = 50  # submissions per request when partner systems send them through the intake
+GOAL_RATE = 300  # submissions/s: issue 6's goal, at which the batches are sent again, at random
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -589,6 +591,15 @@ def main() -> None:
             )
             loads.append(
                 load.run_load(url, seconds=options.load_seconds, data_dir=folder / "batches", batch=BATCH)
+            )
+            loads.append(
+                load.run_load(
+                    url,
+                    seconds=options.load_seconds,
+                    data_dir=folder / "batches-paced",
+                    batch=BATCH,
+                    rate=GOAL_RATE,
+                )
             )
     database = "PostgreSQL" if "DATABASE_URL" in os.environ else "SQLite"
     rate = {

@@ -180,6 +180,15 @@ def test_with_a_rate_citizens_arrive_at_random_at_that_rate_and_officers_once_a_
     assert (mean, officer) == ("2.0", "1.0") and 0.65 <= float(median_share) <= 0.73
 
 
+def test_in_batches_the_rate_counts_submissions_so_requests_come_that_much_less_often(tmp_path: Path) -> None:
+    """--rate 10 --batch 10 with 20 citizens: one request a second in all, each citizen every 20 s."""
+    probe = (
+        "import load, statistics as s; c = load.CitizenUser.wait_time; "
+        "print(round(s.mean(c(None) for _ in range(20000))))"
+    )
+    assert locustfile_says(tmp_path, {"users": 22, "rate": 10, "batch": 10}, probe) == ["20"]
+
+
 @pytest.mark.parametrize("rate", ["0", "-5"])
 def test_a_rate_that_is_not_above_zero_is_refused_before_anything_runs(rate: str) -> None:
     done = subprocess.run(  # noqa: S603 - the test's own interpreter and code

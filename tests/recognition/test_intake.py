@@ -265,3 +265,13 @@ def _queries_to_receive(cast: Cast, count: int) -> int:
 
 def test_receiving_a_batch_takes_the_same_queries_as_one(cast: Cast) -> None:
     assert _queries_to_receive(cast, 1) == _queries_to_receive(cast, 15)
+
+
+def test_support_staff_read_receipts_in_the_admin_and_change_none(cast: Cast, client: Any) -> None:
+    receipt = received(cast, draft(cast))
+    client.force_login(cast.admin)
+    listed = client.get("/admin/recognition/submissionreceipt/?state=pending")
+    assert listed.status_code == 200 and f">{receipt.pk}<" in listed.content.decode()
+    page = client.get(f"/admin/recognition/submissionreceipt/{receipt.pk}/change/")
+    assert page.status_code == 200 and "i1_1" not in page.content.decode()  # answers stay with the record
+    assert client.get("/admin/recognition/submissionreceipt/add/").status_code == 403

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from learningcity.territory.admin import FoldedSearchMixin, ReadOnlyAdminMixin
 
-from .models import Assessment, Campaign, Certificate, Evidence, Person
+from .models import Assessment, Campaign, Certificate, Evidence, Person, SubmissionReceipt
 
 
 @admin.register(Person)
@@ -77,3 +77,15 @@ class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("code", "holder_name", "unit_name", "title_vi", "year", "issued_at", "revoked_at")
     list_filter = ("year",)
     search_fields = ("code", "holder_name")
+
+
+@admin.register(SubmissionReceipt)
+class SubmissionReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The intake's receipts: support staff see what waits, and why one was refused."""
+
+    list_display = ("pk", "assessment_id", "actor", "state", "received_at", "applied_at", "reason")
+    list_filter = ("state",)
+    list_select_related = ("actor",)
+    # The answers stay with the assessment: a receipt is read for its state, not its content.
+    exclude = ("answers", "notes")
+    show_full_result_count = False
