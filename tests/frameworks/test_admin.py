@@ -22,6 +22,7 @@ READ_ONLY = {
     "recognition.campaign",
     "recognition.assessment",
     "recognition.certificate",
+    "recognition.submissionreceipt",
 }
 NO_ADD = READ_ONLY | {"territory.unit", "accounts.apitoken"}
 
