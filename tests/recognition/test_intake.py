@@ -275,3 +275,22 @@ def test_support_staff_read_receipts_in_the_admin_and_change_none(cast: Cast, cl
     page = client.get(f"/admin/recognition/submissionreceipt/{receipt.pk}/change/")
     assert page.status_code == 200 and "i1_1" not in page.content.decode()  # answers stay with the record
     assert client.get("/admin/recognition/submissionreceipt/add/").status_code == 403
+
+
+def test_the_assessment_page_tells_of_a_receipt_waiting_or_refused(cast: Cast, client: Any) -> None:
+    assessment = draft(cast)
+    client.force_login(cast.citizen_a)
+    client.cookies["django_language"] = "en"
+    page = f"/assessments/{assessment.pk}/"
+    assert "another application" not in client.get(page).content.decode()
+
+    received(cast, assessment, answers=dict(list(GOOD_ANSWERS.items())[:4]))
+    assert "is being applied" in client.get(page).content.decode()
+
+    receipts_apply()  # refused: six answers missing
+    shown = client.get(page).content.decode()
+    assert "was not accepted" in shown and "i2_1" in shown
+
+    # Once the citizen changes the record on the web, the old refusal is no longer news.
+    services.assessment_save(actor=cast.citizen_a, assessment=stored(assessment), answers=GOOD_ANSWERS)
+    assert "another application" not in client.get(page).content.decode()

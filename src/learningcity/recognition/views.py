@@ -41,6 +41,7 @@ from .models import (
     Household,
     Organisation,
     Person,
+    ReceiptState,
     Status,
     SubjectKind,
 )
@@ -338,6 +339,7 @@ def _page(
         .values_list("name", flat=True)
     )
     rollups = _rollups(assessment)
+    receipt = selectors.receipt_to_show(assessment)
     context = {
         "assessment": assessment,
         "subject_name": assessment.subject_name,
@@ -361,6 +363,9 @@ def _page(
         "group_field": form["group"] if "group" in form.fields else None,
         "stage_label": STAGE_LABELS.get(assessment.review_stage, assessment.review_stage),
         "saved_at": assessment.updated_at.isoformat(),
+        # A submission sent through the API's intake (another application) and not yet applied, or refused.
+        "receipt_waiting": receipt if receipt is not None and receipt.state == ReceiptState.PENDING else None,
+        "receipt_refused": receipt if receipt is not None and receipt.state == ReceiptState.REFUSED else None,
         "show_reason": assessment.last_reason and assessment.status in (Status.RETURNED, Status.REJECTED),
         "can_appeal": can_appeal(_user(request), assessment),
         "entered_by_name": (

@@ -17,6 +17,7 @@ from .core import (
     people_search,
     people_visible,
     person_can_see_sensitive,
+    receipt_to_show,
     receipts_own,
 )
 
@@ -33,5 +34,6 @@ __all__ = [
     "people_search",
     "people_visible",
     "person_can_see_sensitive",
+    "receipt_to_show",
     "receipts_own",
 ]

@@ -19,6 +19,7 @@ from ..models import (
     Certificate,
     Evidence,
     Person,
+    ReceiptState,
     Status,
     SubmissionReceipt,
 )
@@ -96,6 +97,18 @@ def assessments_submittable(user: User, pks: Iterable[int]) -> dict[int, Submitt
         .values_list("pk", "status", "framework_version_id", "subject_user_id", "subject_unit_path")
     )
     return {pk: Submittable(*values) for pk, *values in rows}
+
+
+def receipt_to_show(assessment: Assessment) -> SubmissionReceipt | None:
+    """The intake's latest receipt for the assessment when its page should mention it: still waiting, or
+    refused with nothing changed on the record since (its reason is then what the reader needs)."""
+    latest = SubmissionReceipt.objects.filter(assessment=assessment).order_by("-pk").first()
+    if latest is None or latest.state == ReceiptState.PENDING:
+        return latest
+    refused_last = latest.applied_at is not None and latest.applied_at >= assessment.updated_at
+    if latest.state == ReceiptState.REFUSED and assessment.is_editable and refused_last:
+        return latest
+    return None
 
 
 def receipts_own(user: User) -> QuerySet[SubmissionReceipt]:
