@@ -899,15 +899,7 @@ def user_classes(plan: Mapping[str, Any]) -> tuple[type, type]:
                 state["exhausted"] = True
                 raise StopUser() from None
             if plan.get("intake"):
-                with self.client.post(
-                    f"/api/assessments/{pk}/submission",
-                    data=submission(pk, group),
-                    headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-                    name=SUBMIT,
-                    catch_response=True,
-                ) as sent:
-                    if sent.status_code != 202:
-                        sent.failure(f"not received: {sent.status_code}")
+                self.to_intake(f"/api/assessments/{pk}/submission", submission(pk, group), key)
                 return
             self.client.cookiejar.clear()
             self.client.cookiejar.set_cookie(cookie("sessionid", session))
@@ -937,9 +929,13 @@ def user_classes(plan: Mapping[str, Any]) -> tuple[type, type]:
                 state["exhausted"] = True
                 raise StopUser() from None
             items = [json.loads(submission(pk, group)) | {"assessment_id": pk} for pk, group in drafts]
+            self.to_intake("/api/submissions", json.dumps({"items": items}), key)
+
+        def to_intake(self, path: str, body: str, key: str) -> None:
+            """POST `body` to the intake with the token `key`; anything but 202 is a failure."""
             with self.client.post(
-                "/api/submissions",
-                data=json.dumps({"items": items}),
+                path,
+                data=body,
                 headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
                 name=SUBMIT,
                 catch_response=True,

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -92,18 +93,16 @@ def test_a_run_is_summarised_from_the_window_and_its_errors_from_the_whole_run(t
     assert result["cpu_share_of_machine"]["gunicorn"] == pytest.approx(0.75)
 
 
+def empty_run(cpu: dict[str, tuple[int, int]], **fields: Any) -> dict[str, Any]:
+    """The result of a run with no samples (an empty run still renders), 11 users, with `fields`."""
+    result = load.summarise([], window=(0.0, 10.0), cpu=cpu)
+    result.update(users=11, citizens=10, officers=1, workers=4, worker_class="sync", **fields)
+    return result
+
+
 def test_the_table_shows_each_figure() -> None:
-    result = load.summarise(
-        [],  # an empty run still renders
-        window=(0.0, 10.0),
-        cpu={"locust": (0, 100), "machine": (0, 100)},
-    )
-    result.update(
-        users=11,
-        citizens=10,
-        officers=1,
-        workers=4,
-        worker_class="sync",
+    result = empty_run(
+        {"locust": (0, 100), "machine": (0, 100)},
         submit_path=load.SUBMIT_PATH,
         pool={"drafts": 5, "returned": 0, "accounts": 5},
         pool_exhausted=True,
@@ -121,15 +120,10 @@ def test_the_table_shows_each_figure() -> None:
 
 
 def test_an_intake_run_shows_its_receipts_and_checks_them_against_the_database() -> None:
-    result = load.summarise([], window=(0.0, 10.0), cpu={"worker": (0, 30), "machine": (0, 100)})
     receipts = {"received": 12, "pending": 0, "applied": 11, "refused": 1}
     lags = {"lag_p50_s": 0.4, "lag_p95_s": 0.9, "lag_max_s": 1.25, "drain_seconds": 0.3}
-    result.update(
-        users=11,
-        citizens=10,
-        officers=1,
-        workers=4,
-        worker_class="sync",
+    result = empty_run(
+        {"worker": (0, 30), "machine": (0, 100)},
         submit_path=load.INTAKE_PATH,
         pool={"drafts": 12, "returned": 0, "accounts": 12},
         pool_exhausted=False,
