@@ -11,6 +11,29 @@ from learningcity.territory.models import Unit
 from .models import ApiToken, AuditEntry, User
 
 
+def audit_entry(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model,
+    unit: Unit | None = None,
+    reason: str = "",
+    on_behalf_of_person_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """One entry of the audit log, not yet saved (many are appended at once with `bulk_create`)."""
+    return AuditEntry(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        unit=unit,
+        reason=reason,
+        on_behalf_of_person_id=on_behalf_of_person_id,
+        data=data or {},
+    )
+
+
 def audit_append(
     *,
     actor: User | None,
@@ -22,16 +45,17 @@ def audit_append(
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry to the audit log; call inside the transaction of the change it records."""
-    return AuditEntry.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+    entry = audit_entry(
+        actor=actor,
         action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
+        obj=obj,
         unit=unit,
         reason=reason,
         on_behalf_of_person_id=on_behalf_of_person_id,
-        data=data or {},
+        data=data,
     )
+    entry.save()
+    return entry
 
 
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:

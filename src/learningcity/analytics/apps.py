@@ -10,24 +10,17 @@ def rebuild_later(campaign_id: int) -> None:
     rebuilt after it was requested, and a rebuild that started before this change committed must not count.
     """
     from django.utils import timezone
-    from django_tasks import TaskResultStatus
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
+
+    from learningcity.jobs import jobs_waiting
 
     from .tasks import figures_rebuild_campaign
 
     requested_at = timezone.now().isoformat()
-    backend = figures_rebuild_campaign.get_backend()
-    if isinstance(backend, DatabaseBackend):
-        waiting = DBTaskResult.objects.filter(
-            status=TaskResultStatus.READY,
-            backend_name=backend.alias,
-            task_path=figures_rebuild_campaign.module_path,
-            args_kwargs__args__0=campaign_id,
-        )
-        # The worker locks a job's row to start it: once started, it is no longer READY here.
-        if waiting.update(args_kwargs={"args": [campaign_id, requested_at], "kwargs": {}}):
-            return
+    waiting = jobs_waiting(figures_rebuild_campaign)
+    if waiting is not None and waiting.filter(args_kwargs__args__0=campaign_id).update(
+        args_kwargs={"args": [campaign_id, requested_at], "kwargs": {}}
+    ):
+        return
     figures_rebuild_campaign.enqueue(campaign_id, requested_at)
 
 

@@ -47,6 +47,15 @@ TYPE_CSRF = "urn:learningcity:problem:csrf-failed"  # 403: session without a val
 TYPE_BAD_BEARER = "urn:learningcity:problem:invalid-token"  # 401: a bearer token that is unknown or revoked
 
 
+def not_found_detail() -> str:
+    # Out of scope and nonexistent read the same, so a 404 never tells whether a record exists.
+    return _("There is no such record, or it is outside your scope.")
+
+
+def forbidden_detail(exc: PermissionDenied) -> str:
+    return str(exc) or _("You may not do this.")
+
+
 class ProblemError(Schema):
     """One field that was refused: where (`loc`, from the outside in) and why (`msg`)."""
 
@@ -199,7 +208,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return problem_response(request, 403, str(exc) or _("You may not do this."))
+    return problem_response(request, 403, forbidden_detail(exc))
 
 
 def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
@@ -209,8 +218,7 @@ def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpRespons
 
 
 def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
-    # Out of scope and nonexistent read the same, so a 404 never tells whether a record exists.
-    return problem_response(request, 404, _("There is no such record, or it is outside your scope."))
+    return problem_response(request, 404, not_found_detail())
 
 
 def install(api: NinjaAPI) -> None:

@@ -7,11 +7,9 @@ submitted assessment."""
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
@@ -22,7 +20,7 @@ from learningcity.recognition.services import intake
 
 from .assessments import AnswersReplaceIn
 from .auth import ApiRequest
-from .errors import problems
+from .errors import forbidden_detail, not_found_detail, problems
 from .params import Id, Pagination
 
 router = Router(tags=["submissions"])
@@ -116,10 +114,10 @@ def _by_place(problems: dict[int, Exception]) -> ValidationError:
                 errors.setdefault(place, []).extend(messages)
         elif isinstance(problem, ValidationError):
             errors.setdefault(f"items.{index}", []).extend(problem.messages)
-        elif isinstance(problem, Http404):
-            errors[f"items.{index}"] = [_("There is no such record, or it is outside your scope.")]
+        elif isinstance(problem, PermissionDenied):
+            errors[f"items.{index}"] = [forbidden_detail(problem)]
         else:
-            errors[f"items.{index}"] = [str(problem) or _("You may not do this.")]
+            errors[f"items.{index}"] = [not_found_detail()]
     return ValidationError(errors)
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from django_tasks import TaskResultStatus, task
-from django_tasks_db.backend import DatabaseBackend
-from django_tasks_db.models import DBTaskResult
+from django_tasks import task
 
 from learningcity.frameworks.models import FrameworkVersion
+from learningcity.jobs import jobs_waiting
 
 from .models import Campaign
 from .services.rollups import dependents_refresh
@@ -56,15 +55,9 @@ def submissions_apply_later() -> None:
     applies every receipt waiting when it runs, so a stream of receipts keeps one job queued instead of one
     per receipt, and each job applies what arrived in a moment (a job per receipt would spend its time on
     its own fixed costs). Once started a job is no longer READY: a receipt arriving then queues the next."""
-    backend = submissions_apply.get_backend()
-    if (
-        isinstance(backend, DatabaseBackend)
-        and DBTaskResult.objects.filter(
-            status=TaskResultStatus.READY,
-            backend_name=backend.alias,
-            task_path=submissions_apply.module_path,
-        ).exists()
-    ):
+    waiting = jobs_waiting(submissions_apply)
+    if waiting is not None and waiting.exists():
         return
+    backend = submissions_apply.get_backend()
     later = submissions_apply.using(run_after=timezone.now() + GATHER) if backend.supports_defer else None
     (later or submissions_apply).enqueue()

@@ -294,10 +294,29 @@ def _answers_apply(
     version = assessment.framework_version
     if group is not None:
         check_group(version, group)
+    answers_put(
+        assessment,
+        actor,
+        coerce_answers(version, answers),
+        group,
+        notes_clean(version, notes) if notes is not None else None,
+    )
+
+
+def answers_put(
+    assessment: Assessment,
+    actor: User,
+    answers: dict[str, Any],
+    group: str | None,
+    notes: dict[str, str] | None,
+) -> None:
+    """Put checked answers (and the group and notes, unless None) on the assessment, unsaved and unscored,
+    with who entered them."""
+    assessment.answers = answers
+    if group is not None:
         assessment.group = group
-    assessment.answers = coerce_answers(version, answers)
     if notes is not None:
-        assessment.notes = notes_clean(version, notes)
+        assessment.notes = notes
     if subject_user_id(assessment.subject) != actor.pk:
         assessment.entered_on_behalf = True
     assessment.entered_by = actor

@@ -15,6 +15,7 @@ The rights are those of the moment of receipt, as for any request; the receipt r
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from django.utils.translation import gettext as _
 from learningcity import bulk
 from learningcity.accounts import policy
 from learningcity.accounts.models import AuditEntry, User
+from learningcity.accounts.services import audit_entry
 from learningcity.frameworks.models import FrameworkVersion
 
 from .. import selectors
@@ -44,6 +46,7 @@ from ..models import (
 )
 from . import events
 from .assessments import (
+    answers_put,
     check_group,
     coerce_answers,
     may_edit,
@@ -195,14 +198,7 @@ def _apply_batch(limit: int) -> dict[str, int]:
             receipt.state = ReceiptState.REFUSED
             receipt.reason = _("This assessment was already submitted.")
             continue
-        assessment.answers = receipt.answers
-        if receipt.group is not None:
-            assessment.group = receipt.group
-        if receipt.notes is not None:
-            assessment.notes = receipt.notes
-        if subject_user_id(assessment.subject) != receipt.actor_id:
-            assessment.entered_on_behalf = True
-        assessment.entered_by = receipt.actor
+        answers_put(assessment, receipt.actor, receipt.answers, receipt.group, receipt.notes)
         changed[assessment.pk] = assessment
         refused = submission_refused(assessment, files=files[assessment.pk])
         if refused is not None:
@@ -216,26 +212,25 @@ def _apply_batch(limit: int) -> dict[str, int]:
         receipt.state = ReceiptState.APPLIED
         sent.append((receipt, assessment))
 
-    by_scoring: dict[tuple[int, int], list[Assessment]] = {}
+    together: dict[tuple[int, int], list[Assessment]] = {}
     for assessment in changed.values():
-        by_scoring.setdefault((assessment.campaign_id, assessment.framework_version_id), []).append(
-            assessment
-        )
-    for group in by_scoring.values():
-        score_in_place(group[0].framework_version, group[0].campaign, group)
+        together.setdefault((assessment.campaign_id, assessment.framework_version_id), []).append(assessment)
+    for scored in together.values():
+        score_in_place(scored[0].framework_version, scored[0].campaign, scored)
     _write(list(changed.values()), now)
+    # As `_send` records a submission; `person_id` is None unless the subject is a citizen.
     AuditEntry.objects.bulk_create(
-        AuditEntry(
+        audit_entry(
             actor=receipt.actor,
             action="assessment.submit",
-            object_type=Assessment._meta.label_lower,
-            object_id=str(assessment.pk),
+            obj=assessment,
             unit=assessment.unit,
-            on_behalf_of_person_id=assessment.person_id if receipt.actor_id != applicant else None,
+            on_behalf_of_person_id=(
+                assessment.person_id if subject_user_id(assessment.subject) != receipt.actor_id else None
+            ),
             data={"score": assessment.score, "level": assessment.level, "receipt": receipt.pk},
         )
         for receipt, assessment in sent
-        for applicant in [subject_user_id(assessment.subject)]
     )
     applied = [receipt.pk for receipt, _assessment in sent]
     SubmissionReceipt.objects.filter(pk__in=applied).update(state=ReceiptState.APPLIED, applied_at=now)
@@ -246,7 +241,7 @@ def _apply_batch(limit: int) -> dict[str, int]:
     return {ReceiptState.APPLIED.value: len(applied), ReceiptState.REFUSED.value: len(refused_receipts)}
 
 
-def _write(assessments: list[Assessment], now: Any) -> None:
+def _write(assessments: list[Assessment], now: dt.datetime) -> None:
     """The applied assessments written in one set-based update."""
     stamp = bulk.now_text(now)
     rows = [
