@@ -18,6 +18,8 @@ from django_tasks_db.models import DBTaskResult
 
 from learningcity.accounts import policy
 from learningcity.accounts.models import AuditEntry, User
+from learningcity.frameworks.selectors import framework_compiled
+from learningcity.frameworks.services import framework_version_load
 from learningcity.recognition import services
 from learningcity.recognition.models import (
     Assessment,
@@ -37,7 +39,7 @@ from learningcity.recognition.tasks import submissions_apply_later
 
 from ..api.conftest import NOTES, draft
 from ..cast import GOOD_ANSWERS, Cast
-from .test_rollups import CITIZEN, FAMILY, make_world
+from .test_rollups import CITIZEN, FAMILY, SEEDS, make_world
 
 
 def submission_receive(*, actor: User, assessment: Assessment, **fields: Any) -> SubmissionReceipt:
@@ -192,6 +194,42 @@ def test_a_household_is_scored_with_its_members_results(cast: Cast) -> None:
         rollups=applied.rollups,
     )
     assert applied.result == single
+
+
+def test_a_household_received_before_its_member_reads_what_the_batch_did_to_the_member(cast: Cast) -> None:
+    """A framework whose roll-up reads the members' stored levels (a city may load one): applied in one batch,
+    the household is scored after its member, whatever the order they came in."""
+    world = make_world(cast)
+    text = (SEEDS / "vn/learning-family.yaml").read_text(encoding="utf-8")
+    rule = "\n".join(
+        [
+            "  - code: passing_share",
+            "    title: {vi: 'Tỷ lệ thành viên đạt', en: 'Share of members who pass'}",
+            "    over: person",
+            f"    framework: {CITIZEN}",
+            '    expr: "AVG(passes::int)"',
+            "    type: float",
+            "    when_empty: null",
+        ]
+    )
+    by_level = text.replace("id: vn.learning-family", "id: test.family-by-level").replace(
+        "\nderived:", f"\n{rule}\nderived:"
+    )
+    variant, _created = framework_version_load(text=by_level, source="test.yaml")
+    world.campaign.frameworks.add(variant)
+    world.versions[variant.code] = variant
+    household = world.household("Hộ bà Lò Thị Mai", [cast.person_a])
+    family = world.assess(household, variant.code)
+    member = world.assess(cast.person_a, CITIZEN)
+    answers = {item["code"]: item.get("max", True) for item in variant.inputs}
+    submission_receive(actor=cast.officer_a, assessment=family, answers=answers)
+    received(cast, member)
+    assert receipts_apply() == {"applied": 2, "refused": 0}
+
+    passing = framework_compiled(world.versions[CITIZEN]).passing_levels
+    assert stored(member).level in passing  # the member passes since this batch
+    applied = Assessment.objects.select_related("campaign", "framework_version").get(pk=family.pk)
+    assert applied.rollups["passing_share"] == 1.0 == rollup_values(applied)["passing_share"]
 
 
 def test_a_stream_of_receipts_keeps_one_job_queued(cast: Cast) -> None:

@@ -6,8 +6,9 @@ the record, scores it, works out its review stages, writes it and its audit entr
 The intake splits that work. On receipt, only what the request can tell by itself: the caller may submit for
 this subject, the record is still open, the answers are the framework's and typed as it declares; then one
 row is written. The worker applies the waiting receipts together, oldest first: one read of their
-assessments, one scoring per framework version (`scoring.score_in_place`), one write of the assessments and
-one of their audit entries. What is refused then (an answer or evidence missing, the deadline passed, the
+assessments, one scoring and one write per framework version (`scoring.score_in_place`; members' frameworks
+first, so that a household's roll-ups read what the batch did to its members), one write of their audit
+entries. What is refused then (an answer or evidence missing, the deadline passed, the
 record submitted meanwhile) keeps the answers on the draft, as the form does, and the receipt says why.
 
 The rights are those of the moment of receipt, as for any request; the receipt records who sent it.
@@ -33,6 +34,7 @@ from learningcity.accounts import policy
 from learningcity.accounts.models import AuditEntry, User
 from learningcity.accounts.services import audit_entry
 from learningcity.frameworks.models import FrameworkVersion
+from learningcity.frameworks.selectors import framework_compiled
 
 from .. import selectors
 from ..models import (
@@ -215,9 +217,11 @@ def _apply_batch(limit: int) -> dict[str, int]:
     together: dict[tuple[int, int], list[Assessment]] = {}
     for assessment in changed.values():
         together.setdefault((assessment.campaign_id, assessment.framework_version_id), []).append(assessment)
-    for scored in together.values():
+    # Written framework by framework, members first: a household's roll-ups then read its members as this
+    # batch left them, whichever of the two was received first.
+    for scored in _members_first(list(together.values())):
         score_in_place(scored[0].framework_version, scored[0].campaign, scored)
-    _write(list(changed.values()), now)
+        _write(scored, now)
     # As `_send` records a submission; `person_id` is None unless the subject is a citizen.
     AuditEntry.objects.bulk_create(
         audit_entry(
@@ -239,6 +243,25 @@ def _apply_batch(limit: int) -> dict[str, int]:
     for campaign_id in {assessment.campaign_id for _receipt, assessment in sent}:
         events.records_changed(campaign_id)
     return {ReceiptState.APPLIED.value: len(applied), ReceiptState.REFUSED.value: len(refused_receipts)}
+
+
+def _members_first(groups: list[list[Assessment]]) -> list[list[Assessment]]:
+    """Groups of assessments of one framework version each, ordered so that a group whose roll-ups read
+    another framework's results comes after the groups of that framework."""
+    reads = [
+        {rule["framework"] for rule in framework_compiled(group[0].framework_version).rollups}
+        - {group[0].framework_version.code}
+        for group in groups
+    ]
+    pending = list(range(len(groups)))
+    ordered: list[int] = []
+    while pending:
+        waiting = {groups[index][0].framework_version.code for index in pending}
+        # Frameworks that read each other (no shipped one does) are taken as they come.
+        ready = [index for index in pending if not reads[index] & waiting] or pending
+        ordered += ready
+        pending = [index for index in pending if index not in ready]
+    return [groups[index] for index in ordered]
 
 
 def _write(assessments: list[Assessment], now: dt.datetime) -> None:
