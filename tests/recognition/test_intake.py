@@ -4,12 +4,13 @@ same outcome as the one-at-a-time submission (stages, scores, audit entries), re
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -270,6 +271,42 @@ def _queries_to_apply(cast: Cast, count: int) -> int:
 
 def test_the_queries_of_a_batch_do_not_grow_with_its_receipts(cast: Cast) -> None:
     assert _queries_to_apply(cast, 2) == _queries_to_apply(cast, 12)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time")
+def test_a_second_worker_applies_what_the_first_one_holds_not(flushable_db: None, cast: Cast) -> None:
+    """Workers share the receipts without waiting for each other: a batch another worker holds is skipped,
+    not waited for, and applied once, by whoever holds it. (Committed data: the second worker is a thread
+    with a connection of its own.)"""
+    queued = {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": settings.TASK_QUEUES}
+    with override_settings(TASKS={"default": queued}):  # the receipts wait: no job runs them on commit
+        for assessment in _drafts(cast, 12):
+            submission_receive(actor=cast.head_a, assessment=assessment, answers=GOOD_ANSWERS, notes=NOTES)
+    outcome: dict[str, Any] = {}
+
+    def second_worker() -> None:
+        try:
+            outcome["counts"] = receipts_apply(batch=3)
+        finally:
+            connection.close()  # this thread's own connection
+
+    with transaction.atomic():  # the first worker, in the middle of its batch of four
+        held = set(
+            SubmissionReceipt.objects.filter(state=ReceiptState.PENDING)
+            .select_for_update()
+            .order_by("pk")
+            .values_list("pk", flat=True)[:4]
+        )
+        thread = threading.Thread(target=second_worker)
+        thread.start()
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "the second worker waited for the receipts the first one holds"
+    assert outcome["counts"] == {"applied": 8, "refused": 0}
+    waiting = SubmissionReceipt.objects.filter(state=ReceiptState.PENDING)
+    assert set(waiting.values_list("pk", flat=True)) == held
+    assert receipts_apply() == {"applied": 4, "refused": 0}
+    submitted = AuditEntry.objects.filter(action="assessment.submit")
+    assert submitted.count() == 12 == submitted.values("object_id").distinct().count()
 
 
 def test_a_batch_is_received_whole_or_not_at_all(cast: Cast) -> None:
