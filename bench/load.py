@@ -783,9 +783,18 @@ def main() -> None:
 
 
 def arriving(rate: float) -> Callable[[Any], float]:
-    """A locust wait time: exponentially distributed, so that a user's tasks start at random `rate` times a
-    second on average (a little less, since the task's own time adds to the wait)."""
-    return lambda _user: random.expovariate(rate)
+    """A locust wait time: a user's tasks start at random, `rate` times a second on average. The starts are a
+    Poisson process (exponential gaps from one start to the next, not from the end of a task, so the time the
+    server takes does not slow the rate asked); a user behind its schedule (a slow answer) starts at once,
+    without a burst to catch up."""
+
+    def wait(user: Any) -> float:
+        now = time.monotonic()
+        start = max(getattr(user, "next_start", now) + random.expovariate(rate), now)
+        user.next_start = start
+        return start - now
+
+    return wait
 
 
 def partner_batches(partners: list[list[Any]], size: int) -> list[tuple[str, list[Any]]]:

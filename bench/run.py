@@ -519,6 +519,12 @@ def database_url(name: str, *, fresh: bool) -> str | None:
     return fresh_postgres(url, scratch) if fresh else url.rsplit("/", 1)[0] + "/" + scratch
 
 
+def progress(started: float, message: str) -> None:
+    """A line on stderr as each step ends (a full run takes most of an hour): the time since the start."""
+    minutes, seconds = divmod(time.perf_counter() - started, 60)
+    print(f"[{minutes:02.0f}:{seconds:02.0f}] {message}", file=sys.stderr, flush=True)
+
+
 def run_side(name: str, folder: Path, limit: int, people: int) -> dict[str, Any]:
     env = {**os.environ, "DATA_DIR": str(folder / f"db-{DATABASE[name]}")}
     url = database_url(name, fresh=name in ("setup", "peer", "floor"))
@@ -567,40 +573,35 @@ def main() -> None:
         imported = min(options.people, options.imported)
         province.write(province.generate(imported, options.seed), folder)
         generated = time.perf_counter() - started
+        progress(started, f"generated {imported:,} people (CSV and XLSX)")
         limit = min(imported, PEER_SLICE)
-        steps = ("setup", "ours", "grow", "rebuild", "peer", "floor")
-        results = {
-            name: run_side(name, folder, limit, options.people)
-            for name in steps
-            if name != "grow" or options.people > imported
-        }
+        results = {}
+        for name in ("setup", "ours", "grow", "rebuild", "peer", "floor"):
+            if name != "grow" or options.people > imported:
+                results[name] = run_side(name, folder, limit, options.people)
+                progress(started, f"{name} done")
         loads = []
         if "DATABASE_URL" in os.environ:  # the production setup: gunicorn and PostgreSQL
             import load
 
             url = database_url("ours", fresh=False)
             assert url
-            loads.append(load.run_load(url, seconds=options.load_seconds, data_dir=folder / "load"))
+
+            def measured(folder_name: str, **how: Any) -> dict[str, Any]:
+                result = load.run_load(
+                    url, seconds=options.load_seconds, data_dir=folder / folder_name, **how
+                )
+                progress(started, f"load, {folder_name}: {result['submissions_per_s']:.1f} submissions/s")
+                return result
+
+            loads.append(measured("load"))
             below = round(BELOW_SATURATION * loads[0]["submissions_per_s"], 1)
             if below > 0:
-                loads.append(
-                    load.run_load(url, seconds=options.load_seconds, data_dir=folder / "paced", rate=below)
-                )
-            loads.append(
-                load.run_load(url, seconds=options.load_seconds, data_dir=folder / "intake", intake=True)
-            )
-            loads.append(
-                load.run_load(url, seconds=options.load_seconds, data_dir=folder / "batches", batch=BATCH)
-            )
-            loads.append(
-                load.run_load(
-                    url,
-                    seconds=options.load_seconds,
-                    data_dir=folder / "batches-paced",
-                    batch=BATCH,
-                    rate=GOAL_RATE,
-                )
-            )
+                loads.append(measured("paced", rate=below))
+            loads.append(measured("intake", intake=True))
+            loads.append(measured("batches", batch=BATCH))
+            loads.append(measured("batches-paced", batch=BATCH, rate=GOAL_RATE))
+        took = time.perf_counter() - started
     database = "PostgreSQL" if "DATABASE_URL" in os.environ else "SQLite"
     rate = {
         name: r["rows"] / r["seconds"] for name, r in results.items() if name in ("ours", "peer", "floor")
@@ -675,6 +676,7 @@ def main() -> None:
         print("\n" + load.markdown(result))
     if not loads:
         print("\nLoad: runs with DATABASE_URL (PostgreSQL and gunicorn, the production setup).")
+    print(f"\nThe whole run took {took / 60:.1f} minutes.")
 
 
 if __name__ == "__main__":

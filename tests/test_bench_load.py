@@ -159,27 +159,47 @@ def test_locust_finds_a_citizen_per_ten_users_and_an_officer_for_the_rest(tmp_pa
     assert locustfile_says(tmp_path, {"users": 22}, probe) == ["20", "2"]
 
 
+# A user's successive waits as locust asks for them with no time passing: each is the time to its next
+# start, so the gaps between starts are the differences between successive waits.
+GAPS = (
+    "import load, statistics as s; u, v = type('U', (), {})(), type('U', (), {})(); "
+    "c, o = load.CitizenUser.wait_time, load.OfficerUser.wait_time; "
+    "w = [c(u) for _ in range(20000)]; gaps = [b - a for a, b in zip([0.0, *w], w)]; "
+    "x = [o(v) for _ in range(20000)]; "
+)
+
+
 def test_with_a_rate_citizens_arrive_at_random_at_that_rate_and_officers_once_a_second(
     tmp_path: Path,
 ) -> None:
-    """--rate 10 with 20 citizens: each waits 2 s between flows on average, exponentially distributed (no
-    two in step); each officer 1 s."""
+    """--rate 10 with 20 citizens: each starts a flow every 2 s on average, exponentially distributed (no
+    two in step); each officer every 1 s."""
     probe = (
-        "import load, statistics as s; c, o = load.CitizenUser.wait_time, load.OfficerUser.wait_time; "
-        "w = [c(None) for _ in range(20000)]; v = [o(None) for _ in range(20000)]; "
-        "print(round(s.mean(w), 1), round(s.median(w) / s.mean(w), 2), round(s.mean(v), 1))"
+        GAPS
+        + "print(round(s.mean(gaps), 1), round(s.median(gaps) / s.mean(gaps), 2), round(x[-1] / 20000, 1))"
     )
     mean, median_share, officer = locustfile_says(tmp_path, {"users": 22, "rate": 10}, probe)
     # An exponential's median is ln 2 ≈ 0.69 of its mean (a fixed interval's would be 1).
     assert (mean, officer) == ("2.0", "1.0") and 0.65 <= float(median_share) <= 0.73
 
 
+def test_the_time_a_flow_takes_does_not_slow_the_rate_and_a_late_one_does_not_burst(tmp_path: Path) -> None:
+    """The gap counts from a flow's start: a citizen (one flow every 2 s on average) whose flow started 0.5 s
+    ago waits its gap less that; one whose flow took longer than its gap starts at once, its schedule
+    restarting from then."""
+    probe = (
+        "import load, random, time; c = load.CitizenUser.wait_time; u = type('U', (), {})(); "
+        "random.seed(7); gap = random.expovariate(0.5); random.seed(7); "
+        "u.next_start = time.monotonic() - 0.5; wait = c(u); "
+        "u.next_start = time.monotonic() - 1000; late = c(u); "
+        "print(abs(wait - max(gap - 0.5, 0)) < 0.01, late == 0.0, abs(u.next_start - time.monotonic()) < 0.5)"
+    )
+    assert locustfile_says(tmp_path, {"users": 22, "rate": 10}, probe) == ["True", "True", "True"]
+
+
 def test_in_batches_the_rate_counts_submissions_so_requests_come_that_much_less_often(tmp_path: Path) -> None:
     """--rate 10 --batch 10 with 20 citizens: one request a second in all, each citizen every 20 s."""
-    probe = (
-        "import load, statistics as s; c = load.CitizenUser.wait_time; "
-        "print(round(s.mean(c(None) for _ in range(20000))))"
-    )
+    probe = GAPS + "print(round(s.mean(gaps)))"
     assert locustfile_says(tmp_path, {"users": 22, "rate": 10, "batch": 10}, probe) == ["20"]
 
 
