@@ -503,7 +503,7 @@ def run_load(
     stop everything, and return the figures (see `summarise`) with the database cross-check.
 
     `users` simulated users, one officer for every ten citizens; `accounts` citizen accounts (default: enough
-    for 600 submissions/s, 1,000 in batches); `rate`: the citizens' submissions/s in all (None: as fast as
+    for 600 submissions/s, 2,000 in batches); `rate`: the citizens' submissions/s in all (None: as fast as
     served); `intake`: the citizens send through the API's intake, and one worker on the intake queue
     applies the receipts (its CPU counted; after the window, the time it takes to apply what is still
     waiting); `batch` above 1: through the intake too, but each simulated user is a partner system (a
@@ -513,7 +513,7 @@ def run_load(
     data_dir.mkdir(parents=True, exist_ok=True)
     intake = intake or batch > 1
     officers = max(1, round(users / 11))
-    accounts = accounts or (1000 if batch > 1 else 600) * seconds + 1000
+    accounts = accounts or (2000 if batch > 1 else 600) * seconds + 1000
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "learningcity.settings",
