@@ -69,6 +69,7 @@ def test_a_receipt_waits_then_is_submitted_as_the_form_would(cast: Cast) -> None
     assert receipts_apply() == {"applied": 1, "refused": 0}
     receipt.refresh_from_db()
     assert (receipt.state, receipt.reason) == (ReceiptState.APPLIED, "")
+    assert (receipt.answers, receipt.notes) == ({}, None)  # the answers are the assessment's now, kept once
     assert receipt.applied_at is not None and receipt.applied_at >= receipt.received_at
     mine = stored(assessment)
     assert (mine.status, mine.review_stage, mine.score) == (Status.SUBMITTED, "hamlet", 83.0)
@@ -99,6 +100,7 @@ def test_what_cannot_be_known_on_receipt_is_refused_later_and_the_answers_stay(c
     assert "i2_1" in receipt.reason and "i1_1" not in receipt.reason
     kept = stored(receipt.assessment)
     assert (kept.status, kept.answers, kept.notes) == (Status.DRAFT, half, NOTES)
+    assert (receipt.answers, receipt.notes) == ({}, None)  # kept on the draft only
     assert kept.result["short"] and kept.level  # scored as the form scores a draft
     assert not AuditEntry.objects.filter(action="assessment.submit").exists()
 

@@ -402,6 +402,7 @@ class SubmissionReceipt(models.Model):
 
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="receipts")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The answers and notes wait here until applied, then live on the assessment only (emptied here).
     answers = models.JSONField(default=dict)  # typed as the framework declares, checked on receipt
     group = models.CharField(max_length=20, null=True, blank=True)  # null: the assessment's group stays
     notes = models.JSONField(null=True, blank=True)  # null: the assessment's notes stay

@@ -236,10 +236,18 @@ def _apply_batch(limit: int) -> dict[str, int]:
         )
         for receipt, assessment in sent
     )
+    # Once applied, a receipt's answers are on the assessment (submitted, or kept on the draft when
+    # refused): the receipt drops its copy, so a citizen's answers are stored once and the table stays narrow.
     applied = [receipt.pk for receipt, _assessment in sent]
-    SubmissionReceipt.objects.filter(pk__in=applied).update(state=ReceiptState.APPLIED, applied_at=now)
+    SubmissionReceipt.objects.filter(pk__in=applied).update(
+        state=ReceiptState.APPLIED, applied_at=now, answers={}, notes=None
+    )
     refused_receipts = [receipt for receipt in receipts if receipt.state == ReceiptState.REFUSED]
-    SubmissionReceipt.objects.bulk_update(refused_receipts, ["state", "reason", "applied_at"])
+    for receipt in refused_receipts:
+        receipt.answers, receipt.notes = {}, None
+    SubmissionReceipt.objects.bulk_update(
+        refused_receipts, ["state", "reason", "applied_at", "answers", "notes"]
+    )
     for campaign_id in {assessment.campaign_id for _receipt, assessment in sent}:
         events.records_changed(campaign_id)
     return {ReceiptState.APPLIED.value: len(applied), ReceiptState.REFUSED.value: len(refused_receipts)}
