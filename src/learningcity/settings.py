@@ -182,12 +182,25 @@ MEDIA_ROOT = DATA_DIR / "private"
 # (Django's test server needs a string here.)
 MEDIA_URL = "/_no-public-media/"
 
+# Public figures withhold any count under this, so that nobody can be singled out.
+PUBLIC_MIN_COUNT = envint("PUBLIC_MIN_COUNT", "10")
+
+# Uploads: each form's limit per file, and the cap past which no upload is kept at all (learningcity.uploads).
 # Uploaded evidence: at most this many bytes per file, of these types (checked by content, not name).
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))
 # The web upload limit of an import file (the command line has none).
-# Public figures withhold any count under this, so that nobody can be singled out.
-PUBLIC_MIN_COUNT = envint("PUBLIC_MIN_COUNT", "10")
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", str(100 * 1024 * 1024))
+BOUNDARY_MAX_BYTES = envint("BOUNDARY_MAX_BYTES", str(20 * 1024 * 1024))  # a GeoJSON file of boundaries
+POPULATION_MAX_BYTES = 5 * 1024 * 1024  # a workbook of population figures
+FRAMEWORK_MAX_BYTES = 1024 * 1024  # a framework's YAML file
+UPLOAD_MAX_BYTES = max(
+    EVIDENCE_MAX_BYTES, IMPORT_MAX_BYTES, BOUNDARY_MAX_BYTES, POPULATION_MAX_BYTES, FRAMEWORK_MAX_BYTES
+)
+FILE_UPLOAD_HANDLERS = [
+    "learningcity.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", str(5 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

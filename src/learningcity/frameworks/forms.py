@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-MAX_BYTES = 1024 * 1024
+MAX_BYTES = settings.FRAMEWORK_MAX_BYTES  # 1 MB, as the messages say
 EXTENSIONS = (".yaml", ".yml")
 
 

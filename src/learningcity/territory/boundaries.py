@@ -48,12 +48,11 @@ WGS84_NAMES = frozenset(
 )
 SOURCE_LENGTH = UnitBoundary._meta.get_field("source").max_length or 300
 LICENCE_LENGTH = UnitBoundary._meta.get_field("licence").max_length or 120
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 MIN_RING_POSITIONS = 4  # RFC 7946 §3.1.6: a closed ring repeats its first position, so a triangle has four
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "BOUNDARY_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return int(settings.BOUNDARY_MAX_BYTES)
 
 
 @dataclass(frozen=True)

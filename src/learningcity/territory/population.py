@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
@@ -41,7 +42,7 @@ CSV_COLUMNS = ("unit_code", "year", *COUNTS, "source")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_COUNT = 2_000_000_000  # a PositiveIntegerField holds up to 2^31 - 1
 SOURCE_LENGTH = PopulationFigure._meta.get_field("source").max_length or 300
-MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_FILE_BYTES = settings.POPULATION_MAX_BYTES  # 5 MB, as the messages say
 # "12345", or thousands in groups of three: "12.345", "12,345", "12 345" (as Vietnamese spreadsheets write).
 WHOLE_NUMBER = re.compile(r"\d+|\d{1,3}(?:([.,\s])\d{3})(?:\1\d{3})*")
 
