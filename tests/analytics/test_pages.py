@@ -16,7 +16,8 @@ from learningcity.analytics.models import Dimension, RecognitionFigure
 from learningcity.analytics.services import figures_rebuild
 from learningcity.analytics.tasks import figures_rebuild_campaign
 from learningcity.recognition.services import events
-from learningcity.territory.models import LearningCity
+from learningcity.territory.models import LearningCity, Unit
+from learningcity.territory.services import hamlet_create
 
 from .conftest import World, recognised_in_hamlet_b
 
@@ -53,6 +54,17 @@ def test_each_officer_reads_their_units_and_nothing_beside_them(built: World, cl
     assert client.get(url(built)).status_code == 403
     client.logout()
     assert client.get(url(built)).status_code == 302
+
+
+def test_a_unit_renamed_or_added_shows_at_once_in_the_cached_table(built: World, client: Client) -> None:
+    """The table of the units below is cached until the next rebuild; not their names, nor which they are."""
+    cast = built.cast
+    client.force_login(cast.officer_a)
+    assert cast.hamlet_a.name in client.get(url(built)).content.decode()
+    Unit.objects.filter(pk=cast.hamlet_a.pk).update(name="Bản Mới Đổi Tên")
+    hamlet_create(commune=cast.commune_a, name="Tổ dân phố Vừa Lập")
+    table = client.get(url(built)).content.decode().split('id="children"', 1)[1].split("</table>", 1)[0]
+    assert "Bản Mới Đổi Tên" in table and "Tổ dân phố Vừa Lập" in table and cast.hamlet_a.name not in table
 
 
 def test_the_page_shows_the_figures_and_the_export_has_the_same(

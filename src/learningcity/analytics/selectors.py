@@ -7,6 +7,7 @@ page costs the same few queries for a hamlet as for the country.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -101,6 +102,13 @@ class Dashboard:
     @property
     def target_pct(self) -> float | None:
         return _pct(self.target)
+
+    @property
+    def children_key(self) -> str:
+        """What the cached table of the units below shows besides the figures: which units, named how (a unit
+        added or renamed since the last rebuild appears at once)."""
+        names = "\n".join(f"{child.unit.pk if child.unit else ''}:{child.name}" for child in self.children)
+        return hashlib.blake2b(names.encode(), digest_size=8).hexdigest()
 
 
 def _figure(row: RecognitionFigure | None, name: str, unit: Unit | None, target: float | None) -> Figure:
