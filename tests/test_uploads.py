@@ -9,6 +9,7 @@ from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.test import Client
+from django.urls import reverse
 
 from learningcity.frameworks import forms as framework_forms
 from learningcity.recognition.models import Evidence
@@ -36,9 +37,8 @@ class Kept(FileUploadHandler):
 def capped(settings: Any) -> None:
     settings.UPLOAD_MAX_BYTES = CAP
     settings.EVIDENCE_MAX_BYTES = CAP // 2
-    settings.FILE_UPLOAD_HANDLERS = [django_settings.FILE_UPLOAD_HANDLERS[0], f"{__name__}.Kept"] + [
-        *django_settings.FILE_UPLOAD_HANDLERS[1:]
-    ]
+    capping, *keeping = django_settings.FILE_UPLOAD_HANDLERS
+    settings.FILE_UPLOAD_HANDLERS = [capping, f"{__name__}.Kept", *keeping]
     Kept.bytes_seen = 0
 
 
@@ -64,7 +64,7 @@ def test_the_fields_after_a_refused_file_are_still_read(cast: Cast, settings: An
     assessment = started(cast)
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(cast.citizen_a)
-    browser.get(reverse_assessment(assessment.pk))
+    browser.get(reverse("recognition:assessment", kwargs={"pk": assessment.pk}))
     token = browser.cookies[django_settings.CSRF_COOKIE_NAME].value
     body = {"file": big_png(), "input_code": "i1_1", "csrfmiddlewaretoken": token}  # in this order
     response = browser.post(upload_url(assessment), body, follow=True)
@@ -91,9 +91,3 @@ def test_the_cap_is_the_largest_limit_of_any_upload_form() -> None:
         framework_forms.MAX_BYTES,
     ]
     assert django_settings.UPLOAD_MAX_BYTES == max(limits)
-
-
-def reverse_assessment(pk: int) -> str:
-    from django.urls import reverse
-
-    return reverse("recognition:assessment", kwargs={"pk": pk})

@@ -12,7 +12,6 @@ then refuses it with its own message, as it refuses any file above its limit; th
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -27,17 +26,12 @@ class TooLarge(UploadedFile):
 
 
 class CappedUploadHandler(FileUploadHandler):
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        super().new_file(*args, **kwargs)
-        self.received = 0
-
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
-        self.received += len(raw_data)
-        if self.received > settings.UPLOAD_MAX_BYTES:
+        if start + len(raw_data) > settings.UPLOAD_MAX_BYTES:
             return None  # the rest of this file reaches no handler: neither memory nor disk
         return raw_data
 
     def file_complete(self, file_size: int) -> UploadedFile | None:
-        if self.received <= settings.UPLOAD_MAX_BYTES:
+        if file_size <= settings.UPLOAD_MAX_BYTES:
             return None  # within the cap: Django's own handler completes it
-        return TooLarge(self.file_name or "", self.content_type or "", self.received)
+        return TooLarge(self.file_name or "", self.content_type or "", file_size)

@@ -20,6 +20,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
 import polars as pl
@@ -256,20 +257,17 @@ def _apply_batch(limit: int) -> dict[str, int]:
 def _members_first(groups: list[list[Assessment]]) -> list[list[Assessment]]:
     """Groups of assessments of one framework version each, ordered so that a group whose roll-ups read
     another framework's results comes after the groups of that framework."""
-    reads = [
-        {rule["framework"] for rule in framework_compiled(group[0].framework_version).rollups}
-        - {group[0].framework_version.code}
-        for group in groups
-    ]
-    pending = list(range(len(groups)))
-    ordered: list[int] = []
-    while pending:
-        waiting = {groups[index][0].framework_version.code for index in pending}
-        # Frameworks that read each other (no shipped one does) are taken as they come.
-        ready = [index for index in pending if not reads[index] & waiting] or pending
-        ordered += ready
-        pending = [index for index in pending if index not in ready]
-    return [groups[index] for index in ordered]
+    present = {group[0].framework_version.code for group in groups}
+    reads: dict[str, set[str]] = {}
+    for group in groups:
+        version = group[0].framework_version
+        rules = framework_compiled(version).rollups
+        reads.setdefault(version.code, set()).update({rule["framework"] for rule in rules} & present)
+    try:
+        order = list(TopologicalSorter(reads).static_order())
+    except CycleError:  # frameworks that read each other (no shipped one does): as they come
+        return groups
+    return sorted(groups, key=lambda group: order.index(group[0].framework_version.code))
 
 
 def _write(assessments: list[Assessment], now: dt.datetime) -> None:
