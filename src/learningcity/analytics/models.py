@@ -40,6 +40,9 @@ class RecognitionFigure(models.Model):
     recognised = models.PositiveIntegerField(default=0)  # holding the title
     population = models.PositiveIntegerField(null=True, blank=True)  # the official figure, where entered
     partial = models.BooleanField(default=False)  # a city's figure that includes units only partly in it
+    # Not shown on public pages: small, or beside one that is (`services.withholding`); the threshold of
+    # the rebuild that wrote it.
+    withheld = models.BooleanField(default=False)
     built_at = models.DateTimeField()
 
     class Meta:

@@ -364,12 +364,13 @@ def campaigns_published() -> QuerySet[Campaign]:
     return Campaign.objects.filter(review_deadline__lt=timezone.localdate()).order_by("-year", "name", "pk")
 
 
-def _suppressed(figure: Figure) -> Figure:
-    """A public figure: hidden when the area is small or a count (recognised, or the rest) is under the
-    threshold, so that no count under it can be read or worked out."""
+def _public_figure(row: RecognitionFigure, name: str) -> Figure:
+    """A figure as public pages show it: hidden when the rebuild withheld it (small, or beside one that is:
+    `services.withholding`), or when a count is under today's threshold, should it have been raised since."""
+    figure = _figure(row, name, row.unit, None)
     least = public_min_count()
     shown = (figure.registered, figure.recognised, figure.registered - figure.recognised)
-    if figure.registered < least or any(0 < count < least for count in shown):
+    if row.withheld or figure.registered < least or any(0 < count < least for count in shown):
         return Figure(name=figure.name, unit=figure.unit, suppressed=True, partial=figure.partial)
     return figure
 
@@ -427,7 +428,7 @@ def _public(
         versions[row.framework_version_id] = row.framework_version
         area, parts = by_section.get(key, (None, []))
         name = row.unit.name if row.unit is not None else title
-        figure = _suppressed(_figure(row, name, row.unit, None))
+        figure = _public_figure(row, name)
         if is_area(row):
             area = figure
         else:

@@ -35,6 +35,7 @@ from learningcity.recognition.models import (
 from learningcity.territory.models import Era, LearningCityUnit, Level, PopulationFigure, Unit, UnitConversion
 
 from .models import Dimension, RecognitionFigure
+from .selectors import public_min_count
 
 SUBMITTED = [s.value for s in Status if s != Status.DRAFT]
 APPROVED = [Status.APPROVED.value, Status.RECOGNISED.value]
@@ -237,23 +238,29 @@ def _population(
     )
 
 
-def _cities(figures: pl.DataFrame) -> pl.DataFrame:
-    """Each learning city's figures: the sums over its units of today's tree (the top-most only, so that a
-    unit inside another member is not counted twice); partial when one of them is only partly in the city."""
+def _city_members() -> pl.DataFrame:
+    """Each learning city's units of today's tree that its figures add up: the top-most only, so that a unit
+    inside another member is not counted twice; with whether each lies only partly in the city."""
     members = bulk.read_frame(
         LearningCityUnit.objects.filter(unit__era=Era.CURRENT).values_list(
             "city_id", "unit_id", "unit__path", "partial"
         ),
         {"city_id": pl.Int64, "unit_id": pl.Int64, "path": pl.String, "member_partial": pl.Boolean},
     )
-    if not members.height or not figures.height:
-        return pl.DataFrame()
     # A member whose path lies under another member's path of the same city is already inside it.
     pairs = members.join(members.select("city_id", pl.col("path").alias("outer")), on="city_id")
     nested = pairs.filter(
         (pl.col("path") != pl.col("outer")) & pl.col("path").str.starts_with(pl.col("outer"))
     )
     top = members.join(nested.select("city_id", "unit_id").unique(), on=["city_id", "unit_id"], how="anti")
+    return top.drop("path")
+
+
+def _cities(figures: pl.DataFrame, top: pl.DataFrame) -> pl.DataFrame:
+    """Each learning city's figures: the sums over its top-most units (`_city_members`); partial when one of
+    them is only partly in the city."""
+    if not top.height or not figures.height:
+        return pl.DataFrame()
     joined = top.join(figures, on="unit_id", how="inner")
     return (
         joined.group_by("city_id", "dimension", "value")
@@ -274,8 +281,10 @@ def _cities(figures: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _version_figures(campaign: Campaign, version: FrameworkVersion) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(unit figures, city figures) of one framework in the campaign."""
+def _version_figures(
+    campaign: Campaign, version: FrameworkVersion, members: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(unit figures, city figures) of one framework in the campaign, given the cities' `members`."""
     year = campaign.year
     with_group = bool(version.spec.get("groups"))
     people = _registered(campaign, version, None) if version.subject == SubjectKind.PERSON else None
@@ -316,7 +325,91 @@ def _version_figures(campaign: Campaign, version: FrameworkVersion) -> tuple[pl.
         on=["unit_id", "dimension"],
         how="left",
     )
-    return figures, _cities(figures)
+    return figures, _cities(figures, members)
+
+
+def withholding(figures: pl.DataFrame, groups: pl.DataFrame, least: int) -> pl.DataFrame:
+    """Which areas' figures the public pages withhold (`node`, `withheld`), from each area's counts for
+    everyone (`figures`: node, registered, recognised) and the areas that add up to another (`groups`:
+    total, part; a unit and its children, a learning city and its members).
+
+    First the areas whose own counts are small: under `least` registered, or recognised or the rest between
+    none and `least`. Then, since an area's counts are the sums of its parts', enough beside those that none
+    can be worked out by subtraction: where an area is shown with exactly one part withheld, its smallest
+    part shown is withheld too (with no other part, the area itself); where an area is withheld and all its
+    parts are shown, their smallest is withheld. Repeated until nothing changes, since each one withheld
+    may leave another open (up to a city, down to the hamlets); each round withholds at least one more, so
+    it ends. What is left open is guessing from several equations at once across overlapping areas."""
+    rest = pl.col("registered") - pl.col("recognised")
+
+    def small(count: pl.Expr) -> pl.Expr:
+        return (count > 0) & (count < least)
+
+    state = figures.select(
+        "node",
+        "registered",
+        ((pl.col("registered") < least) | small(pl.col("recognised")) | small(rest)).alias("withheld"),
+    )
+    known = state.get_column("node").implode()
+    # The smallest part first, so that each group's first part still shown is the one to withhold next.
+    edges = groups.filter(pl.col("total").is_in(known) & pl.col("part").is_in(known))
+    while True:
+        groups_now = (
+            edges.join(state.rename({"node": "part"}), on="part")
+            .sort("registered", "part")
+            .group_by("total")
+            .agg(
+                pl.len().alias("parts"),
+                pl.col("withheld").sum().alias("hidden"),
+                pl.col("part").filter(~pl.col("withheld")).first().alias("spare"),
+            )
+            .join(state.select(pl.col("node").alias("total"), pl.col("withheld").alias("closed")), on="total")
+        )
+        one_open = ~pl.col("closed") & (pl.col("hidden") == 1)
+        spares = groups_now.filter(
+            (one_open & (pl.col("parts") > 1)) | (pl.col("closed") & (pl.col("hidden") == 0))
+        ).get_column("spare")
+        lone = groups_now.filter(one_open & (pl.col("parts") == 1)).get_column("total")
+        more = pl.concat([spares, lone])
+        if more.is_empty():
+            return state.select("node", "withheld")
+        state = state.with_columns(pl.col("withheld") | pl.col("node").is_in(more.implode()))
+
+
+def _areas(campaign: Campaign, members: pl.DataFrame) -> pl.DataFrame:
+    """The areas whose figures add up to another's: each unit of the campaign's territory and its children,
+    each learning city and its members (a city is the node -id, beside units' ids)."""
+    children = bulk.read_frame(
+        Unit.objects.filter(era=Era.CURRENT, path__startswith=campaign.territory.path).values_list(
+            "parent_id", "pk"
+        ),
+        {"total": pl.Int64, "part": pl.Int64},
+    ).filter(pl.col("total").is_not_null())
+    cities = members.select((-pl.col("city_id")).alias("total"), pl.col("unit_id").alias("part"))
+    return pl.concat([children, cities])
+
+
+def _with_withheld(
+    units: pl.DataFrame, cities: pl.DataFrame, areas: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`units` and `cities` with `withheld` (`withholding`) on their rows for everyone, false on the rest."""
+    everyone = pl.col("dimension") == Dimension.ALL.value
+    frames = [(units, pl.col("unit_id")), *([(cities, -pl.col("city_id"))] if cities.height else [])]
+    nodes = pl.concat(
+        [
+            frame.filter(everyone).select(node.alias("node"), "registered", "recognised")
+            for frame, node in frames
+        ]
+    )
+    withheld = withholding(nodes, areas, public_min_count())
+    marked = [
+        frame.with_columns(node.alias("node"))
+        .join(withheld, on="node", how="left")
+        .with_columns((pl.col("withheld").fill_null(False) & everyone).alias("withheld"))
+        .drop("node")
+        for frame, node in frames
+    ]
+    return marked[0], marked[1] if cities.height else cities
 
 
 def figures_rebuild(campaign: Campaign, *, say: Progress | None = None) -> int:
@@ -324,9 +417,11 @@ def figures_rebuild(campaign: Campaign, *, say: Progress | None = None) -> int:
     step = say or (lambda _text: None)
     now = bulk.now_text(timezone.now())
     unit_parts, city_parts = [], []
+    members = _city_members()
+    areas = _areas(campaign, members)
     for version in campaign.frameworks.order_by("code"):
         step(version.code)
-        units, cities = _version_figures(campaign, version)
+        units, cities = _with_withheld(*_version_figures(campaign, version, members), areas)
         ids = {"campaign_id": pl.lit(campaign.pk), "framework_version_id": pl.lit(version.pk)}
         unit_parts.append(units.with_columns(**ids, city_id=pl.lit(None, dtype=pl.Int64)))
         if cities.height:
@@ -343,6 +438,7 @@ def figures_rebuild(campaign: Campaign, *, say: Progress | None = None) -> int:
             *COUNTS,
             "population",
             "partial",
+            "withheld",
         )
     } | {"built_at": pl.lit(now)}
     rows = [
