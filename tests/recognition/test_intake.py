@@ -36,7 +36,7 @@ from learningcity.recognition.services.intake import (
     submissions_receive,
 )
 from learningcity.recognition.services.rollups import rollup_values
-from learningcity.recognition.tasks import submissions_apply_later
+from learningcity.recognition.tasks import submissions_apply, submissions_apply_later
 
 from ..api.conftest import NOTES, draft
 from ..cast import GOOD_ANSWERS, Cast
@@ -309,6 +309,49 @@ def test_a_second_worker_applies_what_the_first_one_holds_not(flushable_db: None
     assert receipts_apply() == {"applied": 4, "refused": 0}
     submitted = AuditEntry.objects.filter(action="assessment.submit")
     assert submitted.count() == 12 == submitted.values("object_id").distinct().count()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time")
+def test_an_assessments_receipts_apply_in_the_order_received_across_workers(
+    flushable_db: None, cast: Cast
+) -> None:
+    """A worker leaves a receipt waiting while an earlier one of the same assessment is held by another
+    worker, and queues a job for it: the earlier one applies first, the later one is then refused as
+    already submitted (as with one worker), not the other way round."""
+    queued = {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": settings.TASK_QUEUES}
+    with override_settings(TASKS={"default": queued}):
+        x, y = _drafts(cast, 2)
+        first = submission_receive(actor=cast.head_a, assessment=x, answers=GOOD_ANSWERS, notes=NOTES)
+        other = submission_receive(actor=cast.head_a, assessment=y, answers=GOOD_ANSWERS, notes=NOTES)
+        later = submission_receive(
+            actor=cast.head_a, assessment=x, answers=GOOD_ANSWERS, notes=NOTES, group="g2"
+        )
+        outcome: dict[str, Any] = {}
+
+        def second_worker() -> None:
+            try:
+                outcome["counts"] = receipts_apply()
+                jobs = submissions_apply.get_backend().results  # this thread's backend
+                outcome["jobs"] = [job.task.module_path for job in jobs].count(submissions_apply.module_path)
+            finally:
+                connection.close()
+
+        with transaction.atomic():  # the first worker holds the first receipt
+            SubmissionReceipt.objects.select_for_update().filter(pk=first.pk).get()
+            thread = threading.Thread(target=second_worker)
+            thread.start()
+            thread.join(timeout=30)
+            assert not thread.is_alive()
+        assert outcome["counts"] == {"applied": 1, "refused": 0}  # the other assessment's only
+        states = dict(SubmissionReceipt.objects.values_list("pk", "state"))
+        assert states == {first.pk: "pending", other.pk: "applied", later.pk: "pending"}
+        assert outcome["jobs"] == 1  # a job for the receipt left waiting
+    assert receipts_apply() == {"applied": 1, "refused": 1}
+    first.refresh_from_db(), later.refresh_from_db()
+    assert (first.state, later.state) == ("applied", "refused")
+    assert later.reason == "This assessment was already submitted."
+    x.refresh_from_db()
+    assert x.status == Status.SUBMITTED and x.group == "g1"  # the first receipt's
 
 
 def test_a_batch_is_received_whole_or_not_at_all(cast: Cast) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 import polars as pl
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Min
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -170,6 +171,7 @@ def _apply_batch(limit: int) -> dict[str, int]:
         .select_related("actor")
         .order_by("pk")[:limit]
     )
+    receipts = _in_turn(receipts)
     if not receipts:
         return {}
     # Locked in the order of their keys, as every other batch locks them: two workers never deadlock. The
@@ -252,6 +254,32 @@ def _apply_batch(limit: int) -> dict[str, int]:
     for campaign_id in {assessment.campaign_id for _receipt, assessment in sent}:
         events.records_changed(campaign_id)
     return {ReceiptState.APPLIED.value: len(applied), ReceiptState.REFUSED.value: len(refused_receipts)}
+
+
+def _in_turn(receipts: list[SubmissionReceipt]) -> list[SubmissionReceipt]:
+    """The receipts of a batch that are next for their assessment. One waiting before them, outside the
+    batch (held by another worker, or committed after the batch was read), goes first: those after it are
+    left waiting, and a job is queued for them, so that an assessment's receipts apply in the order
+    received however many workers share them."""
+    held = {receipt.pk for receipt in receipts}
+    first_waiting = dict(
+        SubmissionReceipt.objects.filter(
+            state=ReceiptState.PENDING,
+            assessment_id__in=sorted({receipt.assessment_id for receipt in receipts}),
+            pk__lt=max(held, default=0),
+        )
+        .exclude(pk__in=sorted(held))
+        .values("assessment_id")
+        .annotate(first=Min("pk"))
+        .values_list("assessment_id", "first")
+    )
+    in_turn = [r for r in receipts if r.pk < first_waiting.get(r.assessment_id, r.pk + 1)]
+    if len(in_turn) < len(receipts):
+        # Imported here: the task module imports this one.
+        from ..tasks import submissions_apply_later
+
+        transaction.on_commit(submissions_apply_later)
+    return in_turn
 
 
 def _members_first(groups: list[list[Assessment]]) -> list[list[Assessment]]:
