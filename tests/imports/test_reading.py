@@ -262,6 +262,44 @@ def test_a_file_without_the_template_headers_is_refused(tmp_path: Path) -> None:
     assert "No header row found" in refused(path)
 
 
+def sheets(path: Path, named: dict[str, Sequence[Sequence[Any]]], hidden: Sequence[str] = ()) -> Path:
+    book = openpyxl.Workbook()
+    book.remove(book.worksheets[0])
+    for title, rows in named.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(list(row))
+        if title in hidden:
+            sheet.sheet_state = "hidden"
+    book.save(path)
+    return path
+
+
+REGISTER = [["Họ và tên", "Ngày sinh"], ["Lò Văn Ún", "1985"]]
+
+
+def test_the_register_is_read_from_the_first_sheet_with_a_header_after_a_cover_sheet(tmp_path: Path) -> None:
+    path = sheets(tmp_path / "cover.xlsx", {"Hướng dẫn": [["Điền danh sách ở trang sau"]], "DS": REGISTER})
+    assert column(read(path), "full_name") == ["Lò Văn Ún"]
+
+
+def test_the_templates_data_sheet_is_read_by_its_name_wherever_it_lies(tmp_path: Path) -> None:
+    other = [["Họ và tên", "Ngày sinh"], ["Cầm Thị Ngọc", "1990"]]
+    path = sheets(tmp_path / "moved.xlsx", {"Tổng hợp": other, "Dữ liệu": REGISTER})
+    assert column(read(path), "full_name") == ["Lò Văn Ún"]
+
+
+def test_a_hidden_sheet_is_never_read(tmp_path: Path) -> None:
+    path = sheets(tmp_path / "hidden.xlsx", {"Bìa": [["Danh sách"]], "Ẩn": REGISTER}, hidden=["Ẩn"])
+    reason = refused(path)
+    assert "No header row found" in reason and "Ẩn" not in reason
+
+
+def test_a_workbook_without_a_header_on_any_sheet_names_the_sheets_looked_at(tmp_path: Path) -> None:
+    path = sheets(tmp_path / "none.xlsx", {"Bìa": [["Danh sách"]], "Ghi chú": [["Tên", "Tuổi"]]})
+    assert "Sheets looked at: “Bìa”, “Ghi chú”." in refused(path)
+
+
 def test_a_column_twice_in_the_header_is_refused_naming_both_places(tmp_path: Path) -> None:
     header = ["STT", "Mã xã, phường", "Họ và tên", "Ngày sinh", "Giới tính", "HỌ VÀ TÊN"]
     reason = refused(workbook(tmp_path / "twice.xlsx", [[], header, [1, "3646", "A", None, None, "B"]]))

@@ -20,6 +20,8 @@ from ..models import OrganisationKind, SubjectKind
 ColumnType = Literal["text", "int", "float", "bool", "date", "choice", "code"]
 
 # How a yes/no answer may be written (folded): "có", "x", "1", "đạt", "yes", "true" and their opposites.
+# The template's sheet of records: an import reads it by this name wherever it lies in the workbook.
+DATA_SHEET = "Dữ liệu"
 TRUE_WORDS = frozenset({"co", "x", "1", "dat", "yes", "true", "y"})
 FALSE_WORDS = frozenset({"khong", "0", "khong dat", "chua dat", "no", "false", "n"})
 # Sex as written in registers (folded) → the stored code.

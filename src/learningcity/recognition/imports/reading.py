@@ -16,7 +16,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from learningcity.text import nfc
 
-from .columns import Column, header_key
+from .columns import DATA_SHEET, Column, header_key
 
 MAX_UNCOMPRESSED = 1024**3  # a workbook bigger than this unpacked is refused unopened
 MAX_RATIO = 200  # real workbooks unpack to 5–50 times their size; a zip bomb to thousands
@@ -90,6 +90,7 @@ class _Grid:
     positions: list[str]
     source: str
     normalised: bool = False  # every cell is NFC already (most files): no need to normalise cell by cell
+    sheet: str | None = None  # the workbook's sheet
 
     @property
     def cells(self) -> list[str]:
@@ -117,11 +118,36 @@ def read_table(
     if start.startswith(_OLE2):
         raise FileRefused(_old_workbook(path))
     if start[:4] in _ZIP:
-        grid = _xlsx_grid(path)
+        grids = _xlsx_grids(path)
     else:
-        grid = _csv_grid(path, columns=columns, search_rows=header_search_rows)
-    _refuse_legacy_encoding(grid)
-    return _table(grid, columns=columns, search_rows=header_search_rows)
+        grids = iter([_csv_grid(path, columns=columns, search_rows=header_search_rows)])
+    looked: list[str] = []
+    for grid in grids:
+        _refuse_legacy_encoding(grid)
+        header = _header(grid, columns=columns, search_rows=header_search_rows)
+        if header is not None:
+            return _table(grid, header, columns=columns)
+        looked.extend([grid.sheet] if grid.sheet else [])
+    raise FileRefused(
+        " ".join(
+            [
+                _(
+                    "No header row found in the first %(rows)s rows: use the template's headers (for example "
+                    "“%(first)s”, “%(second)s”) on one row above the data."
+                )
+                % {
+                    "rows": header_search_rows,
+                    "first": columns[0].label,
+                    "second": columns[1].label if len(columns) > 1 else "",
+                },
+                *(
+                    [_("Sheets looked at: %(sheets)s.") % {"sheets": ", ".join(f"“{s}”" for s in looked)}]
+                    if len(looked) > 1
+                    else []
+                ),
+            ]
+        )
+    )
 
 
 def _megabytes(size: int) -> str:
@@ -160,21 +186,33 @@ def _old_workbook(path: Path) -> str:
 # XLSX
 
 
-def _xlsx_grid(path: Path) -> _Grid:
+def _xlsx_grids(path: Path) -> Iterator[_Grid]:
+    """The workbook's sheets where a register may be, in the order they are looked at: the template's data
+    sheet by its name wherever it lies, then the other visible sheets in the workbook's order (a cover or
+    instructions sheet first is common); never a hidden one (the template's lists). A sheet is read only
+    when the one before it had no header."""
     _check_zip(path)
     try:
         reader = fastexcel.read_excel(str(path))
-        # skip_rows=0 keeps leading empty rows: row i of the frame is Excel's row i + 1. Every cell as text.
-        sheet = reader.load_sheet(0, header_row=None, skip_rows=0, dtypes="string")
-        frame = sheet.to_polars()
-        letters = [_column_letters(column.absolute_index) for column in sheet.available_columns()]
+        names = reader.sheet_names
     except fastexcel.FastExcelError as error:
         raise FileRefused(_damaged()) from error
-    names = [f"c{i}" for i in range(frame.width)]
-    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
-    frame = frame.with_columns(pl.col(name).cast(pl.String) for name in names)
-    frame = frame.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
-    return _Grid(frame, letters, "xlsx")
+    for name in sorted(names, key=lambda name: header_key(name) != header_key(DATA_SHEET)):
+        try:
+            # skip_rows=0 keeps leading empty rows: row i of the frame is Excel's row i + 1. Every cell as
+            # text.
+            sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
+            if sheet.visible != "visible":
+                continue
+            frame = sheet.to_polars()
+            letters = [_column_letters(column.absolute_index) for column in sheet.available_columns()]
+        except fastexcel.FastExcelError as error:
+            raise FileRefused(_damaged()) from error
+        cells = [f"c{i}" for i in range(frame.width)]
+        frame = frame.rename(dict(zip(frame.columns, cells, strict=True)))
+        frame = frame.with_columns(pl.col(cell).cast(pl.String) for cell in cells)
+        frame = frame.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
+        yield _Grid(frame, letters, "xlsx", sheet=name)
 
 
 def _check_zip(path: Path) -> None:
@@ -411,27 +449,23 @@ class _Matcher:
         return len({column.key for column in found.values()}), found
 
 
-def _table(grid: _Grid, *, columns: Sequence[Column], search_rows: int) -> Table:
-    head = grid.frame.head(search_rows)
+_Header = tuple[int, dict[int, Column], tuple[str | None, ...]]
+
+
+def _header(grid: _Grid, *, columns: Sequence[Column], search_rows: int) -> _Header | None:
+    """The row among the first `search_rows` that names the most columns (two at least): its number, the
+    columns by cell position, its cells; None when no row does."""
     matcher = _Matcher(columns)
-    best: tuple[int, int, dict[int, Column], tuple[str | None, ...]] | None = None
-    for row_number, *cells in head.select("row", *grid.cells).iter_rows():
+    best: tuple[int, _Header] | None = None
+    for row_number, *cells in grid.frame.head(search_rows).select("row", *grid.cells).iter_rows():
         score, found = matcher.score(cells)
         if score >= 2 and (best is None or score > best[0]):
-            best = (score, row_number, found, tuple(cells))
-    if best is None:
-        raise FileRefused(
-            _(
-                "No header row found in the first %(rows)s rows: use the template's headers (for example "
-                "“%(first)s”, “%(second)s”) on one row above the data."
-            )
-            % {
-                "rows": search_rows,
-                "first": columns[0].label,
-                "second": columns[1].label if len(columns) > 1 else "",
-            }
-        )
-    header_row, found, header_cells = best[1:]
+            best = (score, (row_number, found, tuple(cells)))
+    return best[1] if best is not None else None
+
+
+def _table(grid: _Grid, header: _Header, *, columns: Sequence[Column]) -> Table:
+    header_row, found, header_cells = header
 
     by_key: dict[str, list[int]] = {}
     for position, column in found.items():

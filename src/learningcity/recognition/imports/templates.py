@@ -19,9 +19,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from learningcity.frameworks.models import FrameworkVersion
 from learningcity.spreadsheets import HEADER_FILL, HEADER_FONT, WRAP, safe_cell, xlsx_bytes
 
-from .columns import Column, import_columns
+from .columns import DATA_SHEET, Column, import_columns
 
-DATA_SHEET = "Dữ liệu"
 NOTES_SHEET = "Hướng dẫn"
 LISTS_SHEET = "Danh mục"
 TEMPLATE_ROWS = 5000  # rows the drop-down lists and number checks cover; a longer file is still read whole
@@ -135,7 +134,7 @@ def template_workbook(version: FrameworkVersion) -> bytes:
     )
     for letter, width in zip("ABCDEF", (8, 36, 10, 16, 36, 80), strict=True):
         notes.column_dimensions[letter].width = width
-    book.move_sheet(NOTES_SHEET, offset=-1)  # after the data sheet, which the reader takes as the first
+    book.move_sheet(NOTES_SHEET, offset=-1)  # after the data sheet, which opens first
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
