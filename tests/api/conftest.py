@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from learningcity.recognition import services
 from learningcity.recognition.models import Assessment
+from learningcity.recognition.services import decisions
 
 from ..cast import GOOD_ANSWERS, Cast
 
@@ -91,6 +93,35 @@ def recognised(cast: Cast) -> Assessment:
     return assessment
 
 
+def rejected(cast: Cast) -> Assessment:
+    return services.assessment_review(
+        actor=cast.head_a, assessment=submitted(cast), decision="reject", reason="Chưa đủ minh chứng."
+    )
+
+
+def appealed(cast: Cast) -> Assessment:
+    return decisions.assessment_appeal(
+        actor=cast.citizen_a, assessment=rejected(cast), reason="Tôi đã bổ sung giấy xác nhận."
+    )
+
+
+def decided(cast: Cast) -> Assessment:
+    """Recognised by a decision of commune A's People's Committee."""
+    assessment = approved(cast)
+    decisions.decision_issue(
+        actor=cast.officer_a,
+        campaign=cast.campaign,
+        framework_version=cast.framework,
+        issuing_unit=cast.commune_a,
+        assessments=[assessment],
+        issued_on=timezone.localdate(),
+        signer_name="Lò Văn Pọm",
+        signer_title="Chủ tịch UBND phường",
+    )
+    assessment.refresh_from_db()
+    return assessment
+
+
 STATES: dict[str, Callable[[Cast], Assessment | None]] = {
     "none": lambda cast: None,
     "draft": draft,
@@ -99,6 +130,9 @@ STATES: dict[str, Callable[[Cast], Assessment | None]] = {
     "at_commune": at_commune,
     "approved": approved,
     "recognised": recognised,
+    "rejected": rejected,
+    "appealed": appealed,
+    "decided": decided,
 }
 
 

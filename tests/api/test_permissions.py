@@ -292,6 +292,69 @@ ROUTES: dict[str, Route] = {
         Expect(ok=("officer_a", "province"), hidden=OUT_OF_COMMUNE_A, refused=("citizen_a", "head_a")).codes,
         state="approved",
     ),
+    # Any officer may send a list; what is not theirs to approve comes back refused, in a 200.
+    "assessments_approve_many": Route(
+        "POST",
+        lambda c, a: "/api/reviews/approvals",
+        Expect(
+            ok=("head_a", "officer_a", "officer_b", "head_b", "province"),
+            refused=("citizen_a", "expert", "outsider"),
+        ).codes,
+        state="submitted",
+        body=lambda c, a: {"assessment_ids": [a.pk]},
+    ),
+    "assessments_revoke": Route(
+        "POST",
+        _on("/revocation"),
+        Expect(ok=("officer_a", "province"), hidden=OUT_OF_COMMUNE_A, refused=("citizen_a", "head_a")).codes,
+        state="recognised",
+        body=lambda c, a: {"reason": "Kê khai không trung thực."},
+    ),
+    "assessments_appeal": Route(
+        "POST",
+        _on("/appeal"),
+        Expect(ok=("citizen_a", "head_a", "officer_a"), hidden=OUT_OF_COMMUNE_A, refused=("province",)).codes,
+        state="rejected",
+        body=lambda c, a: {"reason": "Tôi đã bổ sung giấy xác nhận."},
+    ),
+    # The level above the hamlet head who rejected it; never the one who rejected, nor the applicant.
+    "appeals_decide": Route(
+        "POST",
+        _on("/appeal/decision"),
+        Expect(ok=("officer_a", "province"), hidden=OUT_OF_COMMUNE_A, refused=("citizen_a", "head_a")).codes,
+        state="appealed",
+        body=lambda c, a: {"uphold": True, "reason": "Minh chứng mới hợp lệ."},
+    ),
+    "decisions_list": Route("GET", lambda c, a: "/api/decisions", {}, state="decided"),
+    # A commune's decision names its people: its officers and the province read it, nobody else.
+    "decisions_get": Route(
+        "GET",
+        lambda c, a: f"/api/decisions/{a.decision_item.decision_id}",
+        Expect(
+            ok=("officer_a", "province"), hidden=tuple(m for m in ALL if m not in ("officer_a", "province"))
+        ).codes,
+        state="decided",
+    ),
+    "decisions_issue": Route(
+        "POST",
+        lambda c, a: "/api/decisions",
+        Expect(
+            ok=("officer_a", "province"),
+            hidden=("expert", "outsider"),
+            refused=("citizen_a", "head_a", "officer_b", "head_b"),
+            ok_status=201,
+        ).codes,
+        state="approved",
+        body=lambda c, a: {
+            "campaign_id": c.campaign.pk,
+            "framework_id": c.framework.pk,
+            "issuing_unit_id": c.commune_a.pk,
+            "assessment_ids": [a.pk],
+            "issued_on": timezone.localdate().isoformat(),
+            "signer_name": "Lò Văn Pọm",
+            "signer_title": "Chủ tịch UBND phường",
+        },
+    ),
     "households_list": Route("GET", lambda c, a: "/api/households", {}, state="subjects"),
     "households_get": Route(
         "GET",

@@ -1,4 +1,5 @@
-"""Review: the queue of assessments waiting at a stage the reader reviews, decisions, and recognition.
+"""Review: the queue of assessments waiting at a stage the reader reviews, decisions one by one and many at
+once, and recognition.
 
 Who may decide comes from the framework's review chain and accounts.policy, checked by the services: an
 assessment the reader cannot see is a 404, one they see but may not decide on (now) is a 403.
@@ -14,14 +15,18 @@ from ninja.pagination import paginate
 from learningcity.accounts import policy
 from learningcity.recognition import selectors, services
 from learningcity.recognition.models import SUBJECT_RELATED
+from learningcity.recognition.services import decisions
 
-from .assessments import AssessmentDetailOut, AssessmentOut, visible_assessment
+from .assessments import AssessmentDetailOut, AssessmentOut, assessments_readable, visible_assessment
 from .auth import ApiRequest
 from .certificates import CertificateOut
-from .errors import problems
+from .errors import not_found_detail, problems
 from .params import Id, Pagination, Text
 
 router = Router(tags=["reviews"])
+
+
+MAX_ITEMS = 500  # assessments in one request, as the intake's batches
 
 
 class DecisionIn(Schema):
@@ -29,6 +34,28 @@ class DecisionIn(Schema):
     reason: Text = Field(
         "", max_length=2000, description="Required to return or reject; the citizen reads it."
     )
+
+
+class ApprovalsIn(Schema):
+    assessment_ids: list[Id] = Field(min_length=1, max_length=MAX_ITEMS)
+
+
+class RefusedOut(Schema):
+    assessment_id: int
+    reason: str
+
+
+class ApprovalsOut(Schema):
+    approved: list[AssessmentOut] = Field(description="Approved at their stage, as they are now.")
+    refused: list[RefusedOut] = Field(
+        description="Left as they were, each with the reason, in the order asked."
+    )
+
+
+def reviewers_only(request: ApiRequest) -> None:
+    """Refuse (403) a reader whose roles never review."""
+    if not policy.is_officer(request.auth):
+        raise PermissionDenied(_("Only hamlet heads, commune officers and coordinators review assessments."))
 
 
 @router.get(
@@ -40,8 +67,7 @@ class DecisionIn(Schema):
 )
 @paginate(Pagination)
 def reviews_due(request: ApiRequest) -> Any:
-    if not policy.is_officer(request.auth):
-        raise PermissionDenied(_("Only hamlet heads, commune officers and coordinators review assessments."))
+    reviewers_only(request)
     return selectors.assessments_due(request.auth).select_related(*SUBJECT_RELATED)
 
 
@@ -70,3 +96,27 @@ def assessments_certify(request: ApiRequest, assessment_id: Id) -> Any:
     return services.assessment_certify(
         actor=request.auth, assessment=visible_assessment(request, assessment_id)
     )
+
+
+@router.post(
+    "/reviews/approvals",
+    response={200: ApprovalsOut, **problems(401, 403, 422)},
+    summary="Approve many assessments at their current review stage (each as one by one)",
+    description=(
+        "Each is approved with exactly the checks of one decision, and its own audit entry; those that "
+        "cannot be (not yours to decide now, not in your area, no longer waiting) are left as they were "
+        "and listed with the reason. Returning and rejecting stay one by one, each with its reason."
+    ),
+    operation_id="assessments_approve_many",
+)
+def assessments_approve_many(request: ApiRequest, payload: ApprovalsIn) -> Any:
+    reviewers_only(request)
+    wanted = list(dict.fromkeys(payload.assessment_ids))
+    found = assessments_readable(request.auth).in_bulk(wanted)
+    result = decisions.assessments_bulk_approve(
+        actor=request.auth, assessments=[found[i] for i in wanted if i in found]
+    )
+    refused = [{"assessment_id": i, "reason": not_found_detail()} for i in wanted if i not in found]
+    refused += [{"assessment_id": a.pk, "reason": reason} for a, reason in result.refused]
+    place = {pk: index for index, pk in enumerate(wanted)}
+    return {"approved": result.approved, "refused": sorted(refused, key=lambda r: place[r["assessment_id"]])}

@@ -11,6 +11,7 @@ from . import (
     assessments,
     campaigns,
     certificates,
+    decisions,
     errors,
     figures,
     frameworks,
@@ -49,6 +50,7 @@ for router in (
     assessments.router,
     receipts.router,
     reviews.router,
+    decisions.router,
     certificates.router,
     figures.router,
 ):
