@@ -15,6 +15,7 @@ from learningcity.recognition.models import Assessment
 from learningcity.recognition.services import decisions
 
 from ..cast import GOOD_ANSWERS, Cast
+from ..imports.conftest import campaign, versions  # noqa: F401 - the import tests' fixtures, for imports
 
 MEMBERS = (
     "citizen_a",

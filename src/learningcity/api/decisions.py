@@ -25,7 +25,7 @@ from learningcity.territory.models import Unit
 
 from .assessments import AssessmentDetailOut, assessments_readable, visible_assessment
 from .auth import ApiRequest
-from .errors import problems
+from .errors import fields_as, problems
 from .params import Id, Pagination, Text
 from .reviews import MAX_ITEMS
 
@@ -175,7 +175,7 @@ def decisions_issue(request: ApiRequest, payload: DecisionIssueIn) -> Any:
         raise PermissionDenied(_("You cannot issue recognition decisions for this unit and framework."))
     wanted = set(payload.assessment_ids)
     chosen = list(assessments_readable(user).filter(pk__in=wanted))
-    try:
+    with fields_as(ISSUE_FIELDS):
         if len(chosen) != len(wanted):
             raise ValidationError({"assessments": _("Some of the chosen assessments are not in your area.")})
         decision = services.decision_issue(
@@ -188,8 +188,4 @@ def decisions_issue(request: ApiRequest, payload: DecisionIssueIn) -> Any:
             signer_name=payload.signer_name,
             signer_title=payload.signer_title,
         )
-    except ValidationError as refused:
-        raise ValidationError(
-            {ISSUE_FIELDS.get(field, field): messages for field, messages in refused.message_dict.items()}
-        ) from None
     return Status(201, decision)

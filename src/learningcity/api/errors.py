@@ -13,7 +13,8 @@ authentication (401), Django's `PermissionDenied` (403), `Http404` and `DoesNotE
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -155,6 +156,20 @@ def _service_errors(exc: DjangoValidationError) -> tuple[str, list[dict[str, Any
                 errors.append({"loc": _field_loc(field), "msg": message})
     detail = " ".join(general) or _("Some fields were refused; see errors.")
     return detail, errors
+
+
+@contextmanager
+def fields_as(names: Mapping[str, str]) -> Iterator[None]:
+    """Report a service's ValidationError under the request's field names: a service names its fields as
+    the model does (`framework_version`), the request may name them otherwise (`framework_id`)."""
+    try:
+        yield
+    except DjangoValidationError as refused:
+        if not hasattr(refused, "error_dict"):
+            raise
+        raise DjangoValidationError(
+            {names.get(field, field): messages for field, messages in refused.message_dict.items()}
+        ) from None
 
 
 def on_ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:

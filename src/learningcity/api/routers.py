@@ -15,6 +15,7 @@ from . import (
     errors,
     figures,
     frameworks,
+    imports,
     people,
     receipts,
     reviews,
@@ -51,6 +52,7 @@ for router in (
     receipts.router,
     reviews.router,
     decisions.router,
+    imports.router,
     certificates.router,
     figures.router,
 ):

@@ -78,16 +78,12 @@ class ImportForm(forms.Form):
 
 def _job(officer: Officer, pk: str) -> ImportJob:
     """The officer's own import (nobody else's: 404)."""
-    return get_object_or_404(
-        ImportJob.objects.select_related("campaign", "framework_version"), pk=pk, created_by=officer.user
-    )
+    return get_object_or_404(jobs.jobs_own(officer.user), pk=pk)
 
 
 @officer_page(IMPORT_ROLES, methods=("GET",))
 def import_list(request: HttpRequest, officer: Officer) -> HttpResponse:
-    recent = ImportJob.objects.filter(created_by=officer.user).select_related(
-        "campaign", "framework_version"
-    )[:50]
+    recent = jobs.jobs_own(officer.user)[:50]
     targets = import_targets(officer)
     # The demo offers its sample file with mistakes, made for the learning-citizen framework.
     sample = next((v for _c, v in targets if settings.DEMO_MODE and v.code == SAMPLE_FRAMEWORK), None)
@@ -171,8 +167,9 @@ def import_errors(request: HttpRequest, officer: Officer, pk: str) -> FileRespon
     job = _job(officer, pk)
     if not job.errors_name or not default_storage.exists(job.errors_name):
         raise Http404
-    filename = f"loi-{job.original_name.rsplit('.', 1)[0]}.xlsx"
-    return FileResponse(default_storage.open(job.errors_name, "rb"), as_attachment=True, filename=filename)
+    return FileResponse(
+        default_storage.open(job.errors_name, "rb"), as_attachment=True, filename=jobs.errors_filename(job)
+    )
 
 
 @officer_page(IMPORT_ROLES, methods=("GET",))

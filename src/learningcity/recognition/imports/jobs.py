@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -59,6 +60,20 @@ def can_import(user: User, campaign: Campaign) -> bool:
         path.startswith(territory) or territory.startswith(path)
         for path in policy.scope_paths(user, IMPORT_ROLES)
     )
+
+
+def jobs_own(user: User) -> QuerySet[ImportJob]:
+    """The imports the user uploaded, newest first: nobody else reads, commits or cancels them."""
+    return (
+        ImportJob.objects.filter(created_by=user)
+        .select_related("campaign", "framework_version")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def errors_filename(job: ImportJob) -> str:
+    """The name the errors workbook is downloaded under: the uploaded file's, marked as its errors."""
+    return f"loi-{job.original_name.rsplit('.', 1)[0]}.xlsx"
 
 
 def import_start(
