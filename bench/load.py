@@ -486,6 +486,22 @@ def _wait_for(path: Path, process: subprocess.Popen[Any], timeout: float) -> boo
     return path.exists()
 
 
+def accounts_for(*, seconds: int, rate: float | None, intake: bool, batch: int) -> int:
+    """Citizens with a draft for a run, so that they do not run out (the report says when they did): twice
+    the rate asked for, or flat out several times what each path has taken on two cores (the web form about
+    30 submissions/s, the intake one request each about 130, in batches about 1,800); each account costs
+    about half a millisecond to prepare, so they are not made by the hundred thousand for nothing."""
+    if rate is not None:
+        per_second = 2 * rate
+    elif batch > 1:
+        per_second = 2000
+    elif intake:
+        per_second = 600
+    else:
+        per_second = 150
+    return round(per_second * seconds) + 1000
+
+
 def run_load(
     database_url: str,
     *,
@@ -502,8 +518,8 @@ def run_load(
     """Prepare accounts, serve with gunicorn, drive it with locust for `seconds` after every user signed in,
     stop everything, and return the figures (see `summarise`) with the database cross-check.
 
-    `users` simulated users, one officer for every ten citizens; `accounts` citizen accounts (default: enough
-    for 600 submissions/s, 2,000 in batches); `rate`: the citizens' submissions/s in all (None: as fast as
+    `users` simulated users, one officer for every ten citizens; `accounts` citizen accounts (default:
+    `accounts_for`); `rate`: the citizens' submissions/s in all (None: as fast as
     served); `intake`: the citizens send through the API's intake, and one worker on the intake queue
     applies the receipts (its CPU counted; after the window, the time it takes to apply what is still
     waiting); `batch` above 1: through the intake too, but each simulated user is a partner system (a
@@ -513,7 +529,7 @@ def run_load(
     data_dir.mkdir(parents=True, exist_ok=True)
     intake = intake or batch > 1
     officers = max(1, round(users / 11))
-    accounts = accounts or (2000 if batch > 1 else 600) * seconds + 1000
+    accounts = accounts or accounts_for(seconds=seconds, rate=rate, intake=intake, batch=batch)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "learningcity.settings",

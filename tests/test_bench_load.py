@@ -225,3 +225,13 @@ def test_partner_batches_are_full_of_one_commune_and_take_the_communes_in_turn()
         ("key-a", [[3, "g1"], [4, "g2"]]),
     ]
     assert load.partner_batches(partners, 6) == []
+
+
+def test_the_accounts_prepared_follow_the_rate_asked_or_what_each_path_can_take() -> None:
+    assert load.accounts_for(seconds=60, rate=300.0, intake=True, batch=50) == 37_000  # twice the rate
+    assert load.accounts_for(seconds=60, rate=15.0, intake=False, batch=1) == 2_800
+    flat_out = [
+        load.accounts_for(seconds=60, rate=None, intake=i, batch=b)
+        for i, b in ((False, 1), (True, 1), (True, 50))
+    ]
+    assert flat_out == [10_000, 37_000, 121_000]
