@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from learningcity.accounts.models import AuditEntry, User
-from learningcity.recognition import officer_views, selectors, services
+from learningcity.recognition import officer_pages, selectors, services
 from learningcity.recognition.models import Assessment, Campaign, Certificate, Person, Status
+from learningcity.recognition.officer_views.people import _sensitive_ids
 from learningcity.territory.models import Era, Level, Unit
 
 from ..cast import GOOD_ANSWERS, Cast, current
@@ -245,11 +246,11 @@ def test_the_queue_query_count_does_not_grow_with_its_rows(cast: Cast, django_as
 
 
 def test_the_queue_pages_through_long_lists(cast: Cast) -> None:
-    for i in range(officer_views.PAGE_SIZE + 2):
+    for i in range(officer_pages.PAGE_SIZE + 2):
         submitted(cast, person=enrolled(cast, f"Người thử {i:02}"), actor=cast.head_a)
     client = login(Client(), cast.head_a)
     first = client.get(reverse("officer:queue"))
-    assert len(first.context["rows"]) == officer_views.PAGE_SIZE
+    assert len(first.context["rows"]) == officer_pages.PAGE_SIZE
     second = client.get(reverse("officer:queue"), {"page": 2})
     assert len(second.context["rows"]) == 2
 
@@ -405,7 +406,7 @@ def test_the_page_rule_for_sensitive_data_agrees_with_the_selector(cast: Cast) -
     people = list(Person.objects.all())
     for user in (cast.head_a, cast.head_b, cast.officer_a, cast.officer_b, cast.province, cast.citizen_a):
         expected = {p.pk for p in people if selectors.person_can_see_sensitive(user, p)}
-        assert officer_views._sensitive_ids(user, people) == expected, user.username
+        assert _sensitive_ids(user, people) == expected, user.username
 
 
 def test_the_people_list_searches_folded_names_and_pages(cast: Cast, django_assert_max_num_queries) -> None:
@@ -421,7 +422,7 @@ def test_the_people_list_searches_folded_names_and_pages(cast: Cast, django_asse
     client = login(Client(), cast.officer_a)
     with django_assert_max_num_queries(9):
         response = client.get(reverse("officer:people"))
-    assert len(response.context["rows"]) == officer_views.PAGE_SIZE
+    assert len(response.context["rows"]) == officer_pages.PAGE_SIZE
     assert len(client.get(reverse("officer:people"), {"page": 2}).context["rows"]) == 31 - 25
     for query in ("lo thi mai", "LÒ THỊ", "Mai"):
         rows = client.get(reverse("officer:people"), {"q": query}).context["rows"]

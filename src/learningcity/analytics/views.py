@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from learningcity.frameworks.selectors import title_text
 from learningcity.recognition.models import Sex
-from learningcity.recognition.officer_views import Officer, _render, officer_page
+from learningcity.recognition.officer_pages import Officer, officer_page, render_officer
 from learningcity.spreadsheets import CSV_TYPE, XLSX_TYPE, csv_chunks, xlsx_bytes
 from learningcity.territory.models import LearningCity, Unit
 
@@ -83,7 +83,7 @@ def _id(request: HttpRequest, name: str) -> int | None:
 def dashboard(request: HttpRequest, officer: Officer) -> HttpResponse:
     campaigns = list(selectors.dashboard_campaigns(officer.user))
     if not campaigns:
-        return _render(request, officer, "analytics/dashboard.html", {"campaigns": []})
+        return render_officer(request, officer, "analytics/dashboard.html", {"campaigns": []})
     try:
         board = selectors.dashboard_for(
             officer.user,
@@ -111,7 +111,7 @@ def dashboard(request: HttpRequest, officer: Officer) -> HttpResponse:
         for ancestor in board.ancestors
     ]
     labels = dict(Dimension.choices)
-    return _render(
+    return render_officer(
         request,
         officer,
         "analytics/dashboard.html",

@@ -1,7 +1,7 @@
 """Recognition decisions, revocations and appeals, mounted at /officer/decisions/.
 
 Views parse input, call one service or selector and render. Who may open an officer page is the page gate's
-(`officer_views.officer_page`: sign-in, then 403 for a role that may never use it); which records are reached
+(`officer_pages.officer_page`: sign-in, then 403 for a role that may never use it); which records are reached
 comes from the scoped selectors (out of scope is 404, whatever the method); the services check role and scope
 again on every write. The appeal page is the citizen's (and an enrolment officer's on their behalf).
 """
@@ -38,7 +38,7 @@ from .decision_forms import (
 )
 from .decision_pdf import decision_pdf
 from .models import Assessment, Certificate, RecognitionDecision
-from .officer_views import PAGE_SIZE, Officer, _add_errors, _render, officer_page
+from .officer_pages import PAGE_SIZE, Officer, add_errors, officer_page, render_officer
 from .selectors.decisions import decision_candidates, decision_items, decisions_visible
 from .services import decisions as services
 
@@ -68,7 +68,7 @@ def decision_list(request: HttpRequest, officer: Officer) -> HttpResponse:
     page = Paginator(decisions_visible(officer.user), PAGE_SIZE).get_page(request.GET.get("page"))
     language = get_language() or "vi"
     rows = [(decision, decision.framework_version.title(language)) for decision in page]
-    return _render(
+    return render_officer(
         request,
         officer,
         "decisions/list.html",
@@ -114,7 +114,7 @@ def decision_create(request: HttpRequest, officer: Officer) -> HttpResponse:
                         signer_title=form.cleaned_data["signer_title"],
                     )
                 except ValidationError as exc:
-                    _add_errors(form, exc)
+                    add_errors(form, exc)
                 else:
                     messages.success(
                         request,
@@ -136,7 +136,7 @@ def decision_create(request: HttpRequest, officer: Officer) -> HttpResponse:
                     "issuing_unit": unit,
                 }
             )
-    response = _render(request, officer, "decisions/create.html", context)
+    response = render_officer(request, officer, "decisions/create.html", context)
     if request.method == "POST":
         response.status_code = 400  # refused: the page again, with what was chosen and why
     return response
@@ -146,7 +146,7 @@ def decision_create(request: HttpRequest, officer: Officer) -> HttpResponse:
 def decision_detail(request: HttpRequest, officer: Officer, pk: int) -> HttpResponse:
     decision = _visible_decision(officer, pk)
     valid = _valid_certificates(decision).count()
-    return _render(
+    return render_officer(
         request,
         officer,
         "decisions/detail.html",
@@ -267,7 +267,7 @@ def appeal(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.assessment_appeal(actor=user, assessment=assessment, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(
                 request, _("Your appeal was sent. The level above the one that rejected decides.")

@@ -23,7 +23,7 @@ from learningcity.spreadsheets import CSV_TYPE, XLSX_TYPE, csv_chunks, write_she
 
 from . import exports, selectors
 from .imports.templates import template_workbook
-from .officer_views import Officer, _render, officer_page
+from .officer_pages import Officer, officer_page, render_officer
 
 # Who exports: whoever reads these records on the officer pages, within the same scope.
 EXPORT_ROLES = selectors.READER_ROLES
@@ -66,7 +66,7 @@ def export_index(request: HttpRequest, officer: Officer) -> HttpResponse:
         (campaign, version, version.title(language))
         for campaign, version in exports.result_targets(officer.user)
     ]
-    return _render(
+    return render_officer(
         request,
         officer,
         "exports/index.html",

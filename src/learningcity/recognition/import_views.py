@@ -26,7 +26,7 @@ from .imports.checking import IMPORT_ROLES
 from .imports.sample import FRAMEWORK as SAMPLE_FRAMEWORK
 from .imports.sample import sample_workbook
 from .models import Campaign, ImportJob
-from .officer_views import Officer, _add_errors, _render, officer_page
+from .officer_pages import Officer, add_errors, officer_page, render_officer
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -87,7 +87,7 @@ def import_list(request: HttpRequest, officer: Officer) -> HttpResponse:
     targets = import_targets(officer)
     # The demo offers its sample file with mistakes, made for the learning-citizen framework.
     sample = next((v for _c, v in targets if settings.DEMO_MODE and v.code == SAMPLE_FRAMEWORK), None)
-    return _render(
+    return render_officer(
         request, officer, "imports/index.html", {"jobs": recent, "targets": targets, "sample": sample}
     )
 
@@ -112,13 +112,13 @@ def import_new(request: HttpRequest, officer: Officer) -> HttpResponse:
                 language=get_language() or "vi",
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
             return redirect("imports:job", pk=job.pk)
     limit = round(jobs.web_limit() / 1024 / 1024)
-    return _render(
+    return render_officer(
         request, officer, "imports/new.html", {"form": form, "targets": targets, "limit_mb": limit}
     )
 
@@ -128,7 +128,7 @@ def import_new(request: HttpRequest, officer: Officer) -> HttpResponse:
 def import_job(request: HttpRequest, officer: Officer, pk: str) -> HttpResponse:
     job = _job(officer, pk)
     language = get_language() or "vi"
-    return _render(
+    return render_officer(
         request,
         officer,
         "imports/job.html",
