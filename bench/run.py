@@ -523,8 +523,9 @@ def database_url(name: str, *, fresh: bool) -> str | None:
 
 def progress(started: float, message: str) -> None:
     """A line on stderr as each step ends (a full run takes most of an hour): the time since the start."""
-    minutes, seconds = divmod(time.perf_counter() - started, 60)
-    print(f"[{minutes:02.0f}:{seconds:02.0f}] {message}", file=sys.stderr, flush=True)
+    # Whole seconds first: 419.6 s is 07:00, not 06:60.
+    minutes, seconds = divmod(round(time.perf_counter() - started), 60)
+    print(f"[{minutes:02d}:{seconds:02d}] {message}", file=sys.stderr, flush=True)
 
 
 def run_side(name: str, folder: Path, limit: int, people: int) -> dict[str, Any]:
