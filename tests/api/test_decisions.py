@@ -113,6 +113,10 @@ def test_a_decision_is_issued_numbered_and_read_back_with_its_certificates(cast:
     assert [d["number"] for d in listed] == ["1/QĐ-UBND"]
     assert call(province, "GET", f"/api/decisions/{decision['id']}").json() == decision
     assert AuditEntry.objects.filter(action="decision.issue", object_id=str(decision["id"])).exists()
+    document = province.get(f"/api/decisions/{decision['id']}/pdf")
+    assert document.status_code == 200 and document["Content-Type"] == "application/pdf"
+    assert document.content.startswith(b"%PDF-") and document["Cache-Control"] == "private, no-store"
+    assert_problem(client_for(cast, "officer_b").get(f"/api/decisions/{decision['id']}/pdf"), 404)
 
 
 def test_a_decision_refused_names_each_assessment_and_its_field_and_issues_nothing(cast: Cast) -> None:

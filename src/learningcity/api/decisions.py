@@ -17,6 +17,8 @@ from ninja.responses import Status
 
 from learningcity.frameworks.models import FrameworkVersion
 from learningcity.recognition import selectors
+from learningcity.recognition.certificates import pdf_response
+from learningcity.recognition.decision_pdf import decision_pdf
 from learningcity.recognition.models import DecisionItem, RecognitionDecision
 from learningcity.recognition.selectors.decisions import decision_items, decisions_visible
 from learningcity.recognition.services import decisions as services
@@ -151,6 +153,22 @@ def decisions_list(request: ApiRequest) -> Any:
 )
 def decisions_get(request: ApiRequest, decision_id: Id) -> Any:
     return get_object_or_404(decisions_visible(request.auth), pk=decision_id)
+
+
+@router.get(
+    "/decisions/{decision_id}/pdf",
+    response={200: None, **problems(401, 404)},
+    summary="A recognition decision as its printable document (PDF, Vietnamese administrative form)",
+    openapi_extra={
+        "responses": {
+            200: {"description": "The PDF.", "content": {"application/pdf": {"schema": {"type": "string"}}}}
+        }
+    },
+    operation_id="decisions_pdf",
+)
+def decisions_pdf(request: ApiRequest, decision_id: Id) -> Any:
+    decision = get_object_or_404(decisions_visible(request.auth), pk=decision_id)
+    return pdf_response(decision_pdf(decision=decision), f"decision-{decision.pk}.pdf")
 
 
 @router.post(

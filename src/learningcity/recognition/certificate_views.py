@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from .certificates import certificate_for_reader, certificate_pdf, certificate_verify_url
+from .certificates import certificate_for_reader, certificate_pdf, certificate_verify_url, pdf_response
 from .selectors import certificate_public
 
 CODE_SHAPE = re.compile(r"^[A-Z0-9]{4,16}$")
@@ -46,10 +46,7 @@ def certificate_pdf_view(request: HttpRequest, code: str) -> HttpResponse:
     pdf = certificate_pdf(
         certificate=certificate, verify_url=certificate_verify_url(code=certificate.code, request=request)
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="certificate-{certificate.code}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_response(pdf, f"certificate-{certificate.code}.pdf")
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,7 +12,7 @@ from typing import Any
 
 import segno
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,14 @@ from .selectors import assessments_visible
 MONTHS_EN = tuple(
     "January February March April May June July August September October November December".split()
 )
+
+
+def pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    """A certificate or decision to open in the browser; names people, so never kept by a shared cache."""
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def certificate_verify_url(*, code: str, request: HttpRequest | None = None) -> str:

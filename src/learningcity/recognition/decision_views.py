@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods
 from learningcity.accounts.models import Role, User
 
 from . import selectors
-from .certificates import certificate_verify_url, certificates_batch_pdf
+from .certificates import certificate_verify_url, certificates_batch_pdf, pdf_response
 from .decision_forms import (
     AppealDecisionForm,
     AppealForm,
@@ -50,13 +50,6 @@ CERTIFICATES_PER_PDF = 100
 
 def _visible_decision(officer: Officer, pk: int) -> RecognitionDecision:
     return get_object_or_404(decisions_visible(officer.user), pk=pk)
-
-
-def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -162,7 +155,7 @@ def decision_detail(request: HttpRequest, officer: Officer, pk: int) -> HttpResp
 @officer_page(methods=("GET",))
 def decision_pdf_view(request: HttpRequest, officer: Officer, pk: int) -> HttpResponse:
     decision = _visible_decision(officer, pk)
-    return _pdf_response(decision_pdf(decision=decision), f"decision-{decision.pk}.pdf")
+    return pdf_response(decision_pdf(decision=decision), f"decision-{decision.pk}.pdf")
 
 
 def _valid_certificates(decision: RecognitionDecision) -> QuerySet[Certificate]:
@@ -190,7 +183,7 @@ def decision_certificates_pdf(request: HttpRequest, officer: Officer, pk: int) -
         verify_url_for=lambda code: certificate_verify_url(code=code, request=request),
     )
     suffix = f"-{part}" if part != "1" else ""
-    return _pdf_response(pdf, f"decision-{decision.pk}-certificates{suffix}.pdf")
+    return pdf_response(pdf, f"decision-{decision.pk}-certificates{suffix}.pdf")
 
 
 # --------------------------------------------------------------------------------------------------------
