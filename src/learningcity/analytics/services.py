@@ -351,11 +351,11 @@ def withholding(figures: pl.DataFrame, groups: pl.DataFrame, least: int) -> pl.D
         ((pl.col("registered") < least) | small(pl.col("recognised")) | small(rest)).alias("withheld"),
     )
     known = state.get_column("node").implode()
-    # The smallest part first, so that each group's first part still shown is the one to withhold next.
     edges = groups.filter(pl.col("total").is_in(known) & pl.col("part").is_in(known))
     while True:
         groups_now = (
             edges.join(state.rename({"node": "part"}), on="part")
+            # The smallest part first: each group's first part still shown is the one to withhold next.
             .sort("registered", "part")
             .group_by("total")
             .agg(
