@@ -8,8 +8,6 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from ninja import Field, File, Form, Router, Schema
@@ -135,12 +133,7 @@ def imports_get(request: ApiRequest, import_id: uuid.UUID) -> Any:
     operation_id="imports_errors",
 )
 def imports_errors(request: ApiRequest, import_id: uuid.UUID) -> Any:
-    job = _own(request, import_id)
-    if not job.errors_name or not default_storage.exists(job.errors_name):
-        raise Http404
-    return FileResponse(
-        default_storage.open(job.errors_name, "rb"), as_attachment=True, filename=jobs.errors_filename(job)
-    )
+    return jobs.errors_download(_own(request, import_id))
 
 
 @router.post(

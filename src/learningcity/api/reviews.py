@@ -116,7 +116,10 @@ def assessments_approve_many(request: ApiRequest, payload: ApprovalsIn) -> Any:
     result = decisions.assessments_bulk_approve(
         actor=request.auth, assessments=[found[i] for i in wanted if i in found]
     )
-    refused = [{"assessment_id": i, "reason": not_found_detail()} for i in wanted if i not in found]
-    refused += [{"assessment_id": a.pk, "reason": reason} for a, reason in result.refused]
-    place = {pk: index for index, pk in enumerate(wanted)}
-    return {"approved": result.approved, "refused": sorted(refused, key=lambda r: place[r["assessment_id"]])}
+    reasons = {assessment.pk: reason for assessment, reason in result.refused}
+    refused = [
+        {"assessment_id": pk, "reason": reasons[pk] if pk in found else not_found_detail()}
+        for pk in wanted
+        if pk not in found or pk in reasons
+    ]
+    return {"approved": result.approved, "refused": refused}

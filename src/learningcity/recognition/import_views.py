@@ -11,7 +11,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -165,11 +164,7 @@ def import_status(request: HttpRequest, officer: Officer, pk: str) -> JsonRespon
 @officer_page(IMPORT_ROLES, methods=("GET",))
 def import_errors(request: HttpRequest, officer: Officer, pk: str) -> FileResponse:
     job = _job(officer, pk)
-    if not job.errors_name or not default_storage.exists(job.errors_name):
-        raise Http404
-    return FileResponse(
-        default_storage.open(job.errors_name, "rb"), as_attachment=True, filename=jobs.errors_filename(job)
-    )
+    return jobs.errors_download(job)
 
 
 @officer_page(IMPORT_ROLES, methods=("GET",))

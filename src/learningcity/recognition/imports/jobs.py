@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -71,9 +72,13 @@ def jobs_own(user: User) -> QuerySet[ImportJob]:
     )
 
 
-def errors_filename(job: ImportJob) -> str:
-    """The name the errors workbook is downloaded under: the uploaded file's, marked as its errors."""
-    return f"loi-{job.original_name.rsplit('.', 1)[0]}.xlsx"
+def errors_download(job: ImportJob) -> FileResponse:
+    """The workbook of every error of a checked import, named after the uploaded file; 404 when the check
+    found none (or has not run)."""
+    if not job.errors_name or not default_storage.exists(job.errors_name):
+        raise Http404
+    filename = f"loi-{job.original_name.rsplit('.', 1)[0]}.xlsx"
+    return FileResponse(default_storage.open(job.errors_name, "rb"), as_attachment=True, filename=filename)
 
 
 def import_start(

@@ -127,27 +127,19 @@ def read_table(
         header = _header(grid, columns=columns, search_rows=header_search_rows)
         if header is not None:
             return _table(grid, header, columns=columns)
-        looked.extend([grid.sheet] if grid.sheet else [])
-    raise FileRefused(
-        " ".join(
-            [
-                _(
-                    "No header row found in the first %(rows)s rows: use the template's headers (for example "
-                    "“%(first)s”, “%(second)s”) on one row above the data."
-                )
-                % {
-                    "rows": header_search_rows,
-                    "first": columns[0].label,
-                    "second": columns[1].label if len(columns) > 1 else "",
-                },
-                *(
-                    [_("Sheets looked at: %(sheets)s.") % {"sheets": ", ".join(f"“{s}”" for s in looked)}]
-                    if len(looked) > 1
-                    else []
-                ),
-            ]
-        )
-    )
+        if grid.sheet:
+            looked.append(grid.sheet)
+    message = _(
+        "No header row found in the first %(rows)s rows: use the template's headers (for example "
+        "“%(first)s”, “%(second)s”) on one row above the data."
+    ) % {
+        "rows": header_search_rows,
+        "first": columns[0].label,
+        "second": columns[1].label if len(columns) > 1 else "",
+    }
+    if len(looked) > 1:
+        message += " " + _("Sheets looked at: %(sheets)s.") % {"sheets": ", ".join(f"“{s}”" for s in looked)}
+    raise FileRefused(message)
 
 
 def _megabytes(size: int) -> str:
